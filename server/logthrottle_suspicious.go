@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+)
+
+// Suspicious patterns, the pattern field of SuspiciousLog's warnings.
+const (
+	PatternTokenReuse          = "token_reuse"           // a used token offered again
+	PatternForeignSessionToken = "foreign_session_token" // a token bound to another session
+	PatternForeignEndpoint     = "foreign_endpoint_token"
+	PatternOriginMismatch      = "origin_mismatch"     // a browser page of a foreign origin
+	PatternProtocolViolations  = "protocol_violations" // a connection closed for repeated violations
+)
+
+// Suspect is the client a suspicious pattern was seen from.
+type Suspect struct {
+	IP       netip.Addr // the client's IP key
+	User     string     // "" when anonymous or not yet known
+	Endpoint string
+}
+
+// suspicion is one SuspiciousLog event.
+type suspicion struct {
+	Suspect
+	pattern string
+	origin  string
+	count   int
+}
+
+type suspicionKey struct {
+	pattern string
+	ip      netip.Addr
+	user    string
+}
+
+// SuspiciousLog writes warnings about patterns that suggest an attack or a
+// leaked token rather than a clumsy client, each with the client's IP and
+// user. Like RejectLog it writes the first occurrence of a pattern from one
+// client at once and then at most a summary a minute, so an attacker cannot
+// flood the log through it. Build it with NewSuspiciousLog; it is safe for
+// concurrent use, and a nil *SuspiciousLog logs nothing.
+type SuspiciousLog struct {
+	log *slog.Logger
+	t   *logThrottle[suspicionKey, suspicion]
+}
+
+// NewSuspiciousLog returns a SuspiciousLog writing to opts.Logger.
+func NewSuspiciousLog(opts *LogThrottleOptions) *SuspiciousLog {
+	o := opts.withDefaults()
+	return &SuspiciousLog{
+		log: o.Logger,
+		t:   newLogThrottle[suspicionKey, suspicion](o.Interval, o.Quiet, o.MaxKeys),
+	}
+}
+
+// TokenReuse notes a token offered again after it was used.
+func (l *SuspiciousLog) TokenReuse(now time.Time, s Suspect) {
+	l.note(now, suspicion{Suspect: s, pattern: PatternTokenReuse})
+}
+
+// ForeignSessionToken notes a token bound to a session other than the
+// handshake's (or offered without the session cookie).
+func (l *SuspiciousLog) ForeignSessionToken(now time.Time, s Suspect) {
+	l.note(now, suspicion{Suspect: s, pattern: PatternForeignSessionToken})
+}
+
+// ForeignEndpointToken notes a token issued for another endpoint.
+func (l *SuspiciousLog) ForeignEndpointToken(now time.Time, s Suspect) {
+	l.note(now, suspicion{Suspect: s, pattern: PatternForeignEndpoint})
+}
+
+// OriginMismatch notes a handshake or cookie POST from a foreign origin.
+// Only the origin's first 200 bytes are logged.
+func (l *SuspiciousLog) OriginMismatch(now time.Time, s Suspect, origin string) {
+	if len(origin) > 200 {
+		origin = origin[:200]
+	}
+	l.note(now, suspicion{Suspect: s, pattern: PatternOriginMismatch, origin: origin})
+}
+
+// ProtocolViolations notes a connection closed after violations protocol
+// violations within a minute.
+func (l *SuspiciousLog) ProtocolViolations(now time.Time, s Suspect, violations int) {
+	l.note(now, suspicion{Suspect: s, pattern: PatternProtocolViolations, count: violations})
+}
+
+func (l *SuspiciousLog) note(now time.Time, ev suspicion) {
+	if l == nil {
+		return
+	}
+	k := suspicionKey{pattern: ev.pattern, ip: ev.IP, user: ev.User}
+	var buf [2]throttleLine[suspicion]
+	for _, line := range l.t.note(now, k, ev, buf[:0]) {
+		l.write(line)
+	}
+}
+
+// Sweep writes the summaries due at now and forgets quiet clients.
+func (l *SuspiciousLog) Sweep(now time.Time) {
+	if l == nil {
+		return
+	}
+	for _, line := range l.t.sweep(now) {
+		l.write(line)
+	}
+}
+
+// Run calls Sweep every tick until ctx is done.
+func (l *SuspiciousLog) Run(ctx context.Context, tick time.Duration, clock func() time.Time) {
+	runSweeps(ctx, tick, clock, l.Sweep)
+}
+
+func (l *SuspiciousLog) write(line throttleLine[suspicion]) {
+	ev := line.event
+	attrs := []slog.Attr{
+		slog.String(logKeyPattern, ev.pattern),
+		slog.String(logKeyIP, ev.IP.String()),
+		slog.String(logKeyUser, ev.User),
+		slog.String(logKeyEndpoint, ev.Endpoint),
+	}
+	if ev.origin != "" {
+		attrs = append(attrs, slog.String(logKeyOrigin, ev.origin))
+	}
+	if ev.count > 0 {
+		attrs = append(attrs, slog.Int(logKeyViolations, ev.count))
+	}
+	msg := "suspicious client"
+	if !line.first {
+		msg = "suspicious client continues"
+		attrs = append(attrs, slog.Int(logKeyCount, line.suppressed),
+			slog.Duration(logKeyPeriod, line.period))
+	}
+	l.log.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
+}
