@@ -1,0 +1,238 @@
+package persist
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// yield lets a sender that is between its gate updates finish.
+func yield() { runtime.Gosched() }
+
+// Statements of the journal writer.
+const (
+	insertAttemptSQL = `INSERT INTO connection_attempts (at, endpoint, ip, user, success, reason)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	insertTokenSQL = `INSERT OR IGNORE INTO ws_tokens
+		(token_hash, user, session, endpoint, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`
+	useTokenSQL = `UPDATE ws_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL`
+)
+
+// writer is the journal's one goroutine: it owns a dedicated connection
+// with its statements prepared once, and the batch being collected.
+type writer struct {
+	db    *DB
+	j     *Journal
+	batch []entry
+	timer *time.Timer
+
+	conn  *sql.Conn // nil until first needed, and after a broken connection
+	stmts [3]*sql.Stmt
+}
+
+func newWriter(db *DB, j *Journal) *writer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &writer{db: db, j: j, batch: make([]entry, 0, j.opts.BatchSize), timer: t}
+}
+
+// run collects batches until Close hands over its context, then drains.
+func (w *writer) run() {
+	var err error
+	for {
+		select {
+		case e := <-w.j.queue:
+			if ctx, closing := w.collect(e); closing {
+				err = w.drain(ctx)
+				w.finish(err)
+				return
+			}
+		case ctx := <-w.j.closing:
+			err = w.drain(ctx)
+			w.finish(err)
+			return
+		}
+	}
+}
+
+// finish releases the connection and reports the writer's end to Close.
+func (w *writer) finish(err error) {
+	w.release()
+	w.j.result = err
+	close(w.j.done)
+}
+
+// collect builds a batch starting with first until it is full or the flush
+// interval has passed, and commits it. When Close arrives meanwhile it
+// commits what it has and returns Close's context.
+func (w *writer) collect(first entry) (context.Context, bool) {
+	w.batch = append(w.batch[:0], first)
+	w.timer.Reset(w.j.opts.FlushInterval)
+	defer w.timer.Stop()
+	for len(w.batch) < cap(w.batch) {
+		if w.take() {
+			continue
+		}
+		select {
+		case e := <-w.j.queue:
+			w.batch = append(w.batch, e)
+		case <-w.timer.C:
+			w.flush()
+			return nil, false
+		case ctx := <-w.j.closing:
+			w.flush()
+			return ctx, true
+		}
+	}
+	w.flush()
+	return nil, false
+}
+
+// take moves queued entries into the batch without blocking, up to its
+// capacity, and reports whether it took any. Under load this is the path
+// every entry takes: a plain receive is much cheaper than a 3-way select.
+func (w *writer) take() bool {
+	n := len(w.batch)
+	for len(w.batch) < cap(w.batch) {
+		select {
+		case e := <-w.j.queue:
+			w.batch = append(w.batch, e)
+		default:
+			return len(w.batch) > n
+		}
+	}
+	return len(w.batch) > n
+}
+
+// drain commits everything still queued. The gate is closed, so the queue
+// only shrinks. When ctx ends first, the rest is counted as dropped.
+func (w *writer) drain(ctx context.Context) error {
+	for {
+		w.batch = w.batch[:0]
+		w.take()
+		if len(w.batch) == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			w.j.dropped.Add(uint64(len(w.batch) + len(w.j.queue)))
+			for len(w.j.queue) > 0 {
+				<-w.j.queue
+			}
+			return fmt.Errorf("close journal: %w", err)
+		}
+		w.flush()
+	}
+}
+
+// flush commits the batch in one transaction and counts the outcome.
+func (w *writer) flush() {
+	if len(w.batch) == 0 {
+		return
+	}
+	start := time.Now()
+	if err := w.commit(); err != nil {
+		w.j.dropped.Add(uint64(len(w.batch)))
+		if w.j.opts.OnError != nil {
+			w.j.opts.OnError(w.db.fail("write journal", err), len(w.batch))
+		}
+		return
+	}
+	w.j.written.Add(uint64(len(w.batch)))
+	if w.j.opts.OnFlush != nil {
+		w.j.opts.OnFlush(len(w.batch), time.Since(start))
+	}
+}
+
+// commit writes the batch in one transaction. The statements run with a
+// background context on purpose: go-sqlite3 starts a goroutine per
+// statement to watch a cancellable one.
+func (w *writer) commit() error {
+	ctx := context.Background()
+	if err := w.prepare(ctx); err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	for i := range w.batch {
+		if err := w.write(ctx, &w.batch[i]); err != nil {
+			w.conn.ExecContext(ctx, "ROLLBACK")
+			return err
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		w.conn.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+// write executes the statement for one entry.
+func (w *writer) write(ctx context.Context, e *entry) error {
+	var err error
+	switch e.kind {
+	case kindAttempt:
+		_, err = w.stmts[kindAttempt].ExecContext(ctx,
+			e.at, e.s1, ipText(e), nullString(e.s2), e.success, e.s3)
+	case kindTokenIssued:
+		_, err = w.stmts[kindTokenIssued].ExecContext(ctx,
+			hex.EncodeToString(e.hash[:]), e.s2, nullString(e.s3), nullString(e.s1), e.at, e.expires)
+	case kindTokenUsed:
+		_, err = w.stmts[kindTokenUsed].ExecContext(ctx, e.at, hex.EncodeToString(e.hash[:]))
+	}
+	return err
+}
+
+// ipText is the journal's text for an entry's address; "" for none.
+func ipText(e *entry) string {
+	if !e.ip.IsValid() {
+		return ""
+	}
+	return e.ip.String()
+}
+
+// prepare takes the writer's connection and prepares its statements, once
+// and again after release.
+func (w *writer) prepare(ctx context.Context) error {
+	if w.conn != nil {
+		return nil
+	}
+	conn, err := w.db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	for i, q := range []string{insertAttemptSQL, insertTokenSQL, useTokenSQL} {
+		if w.stmts[i], err = conn.PrepareContext(ctx, q); err != nil {
+			for _, s := range w.stmts[:i] {
+				s.Close()
+			}
+			conn.Close()
+			return err
+		}
+	}
+	w.conn = conn
+	return nil
+}
+
+// release closes the statements and returns the connection to the pool.
+func (w *writer) release() {
+	if w.conn == nil {
+		return
+	}
+	for _, s := range w.stmts {
+		s.Close()
+	}
+	w.conn.Close()
+	w.conn = nil
+}
+
+// nullString maps "" to SQL NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
