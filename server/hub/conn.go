@@ -1,0 +1,242 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// closeMode says how a requested close is carried out.
+type closeMode uint8
+
+const (
+	// closeGraceful writes what is queued, then the close frame, and
+	// waits for the peer's answer.
+	closeGraceful closeMode = iota
+	// closeSlow skips the queue: the client is not reading it anyway.
+	closeSlow
+	// closeAbort drops the TCP connection at once; the close frame, if
+	// any, was already written by the library or the peer is gone.
+	closeAbort
+)
+
+// Grace periods after which a requested close stops waiting for the
+// peer and drops the connection.
+const (
+	closeGrace = 5 * time.Second
+	slowGrace  = time.Second
+)
+
+// outMsg is one queued outgoing message. Fan-out shares payload between
+// every member's queue, so nobody may modify it after enqueueing.
+type outMsg struct {
+	binary  bool
+	payload []byte
+}
+
+// conn is one live connection. Its Serve goroutine reads, a writer
+// goroutine writes the queue, and an optional keepalive goroutine pings.
+type conn struct {
+	hub   *Hub
+	ws    *websocket.Conn
+	ep    *Endpoint
+	meta  Meta // Channel is guarded by hub.mu; the rest is fixed
+	queue chan outMsg
+
+	// ctx is used for every read and write; cancelling it makes the
+	// library drop the connection at once, which is how closes that the
+	// peer does not answer are cut short.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	closeOnce   sync.Once
+	closing     chan struct{} // closed by the first requestClose
+	done        chan struct{} // closed when Serve returns
+	closeCode   websocket.StatusCode
+	closeReason string
+	closeMode   closeMode
+	watchdog    *time.Timer
+
+	session *session // the read loop's state
+}
+
+// Serve runs connection c on endpoint ep until it ends, then returns;
+// it always closes c. The server calls it after a successful upgrade, on
+// the handshake's goroutine, with m describing the client. ctx ending
+// closes the connection with 1001.
+func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta) {
+	cn := h.newConn(c, ep, m)
+	defer close(cn.done)
+	defer cn.cancel()
+	if !h.register(cn) {
+		h.refuseDraining(c)
+		return
+	}
+	h.obs.Opened(ep.Path)
+	h.log.Debug("connection opened", cn.logAttrs()...)
+
+	stop := cn.startLifecycle(ctx)
+	err := cn.readLoop()
+	cn.requestClose(readErrCode(err), "", closeAbort)
+	cn.cancel()
+	stop()
+
+	h.unregister(cn)
+	cn.report()
+}
+
+func (h *Hub) newConn(c *websocket.Conn, ep *Endpoint, m Meta) *conn {
+	if m.Since.IsZero() {
+		m.Since = h.opts.Clock()
+	}
+	m.Endpoint = ep.Path
+	if ep.Handler != HandlerChannels {
+		m.Channel = ""
+	}
+	if ep.MaxMessageBytes > 0 {
+		c.SetReadLimit(ep.MaxMessageBytes)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cn := &conn{
+		hub:     h,
+		ws:      c,
+		ep:      ep,
+		meta:    m,
+		queue:   make(chan outMsg, h.opts.SendQueue),
+		ctx:     ctx,
+		cancel:  cancel,
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	cn.session = newSession(cn, h.opts.Clock())
+	return cn
+}
+
+// refuseDraining closes a connection that arrived after Shutdown began.
+func (h *Hub) refuseDraining(c *websocket.Conn) {
+	h.mu.RLock()
+	drain := h.drain
+	h.mu.RUnlock()
+	c.Close(websocket.StatusServiceRestart, retryReason(drain))
+	c.CloseNow()
+}
+
+// startLifecycle starts the writer, the keepalive and the timers, and
+// returns a function that waits for the goroutines and stops the timers.
+func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
+	var wg sync.WaitGroup
+	wg.Go(cn.writeLoop)
+	if cn.hub.opts.PingInterval > 0 {
+		wg.Go(cn.keepalive)
+	}
+
+	stopCtx := context.AfterFunc(ctx, func() {
+		cn.requestClose(websocket.StatusGoingAway, "server going away", closeGraceful)
+	})
+	var timers []*time.Timer
+	if d := cn.ep.MaxDuration; d > 0 {
+		timers = append(timers, time.AfterFunc(d, func() {
+			cn.requestClose(statusTimeout, "max connection duration reached", closeGraceful)
+		}))
+	}
+	if t := cn.session.startIdle(); t != nil {
+		timers = append(timers, t)
+	}
+	return func() {
+		wg.Wait()
+		stopCtx()
+		for _, t := range timers {
+			t.Stop()
+		}
+		cn.stopWatchdog()
+	}
+}
+
+// requestClose asks for the connection to close; the first request
+// decides the code. Safe to call from any goroutine, any number of times,
+// with the hub's lock held: it neither blocks nor calls out.
+func (cn *conn) requestClose(code websocket.StatusCode, reason string, mode closeMode) {
+	cn.closeOnce.Do(func() {
+		cn.closeCode, cn.closeReason, cn.closeMode = code, reason, mode
+		grace := closeGrace
+		switch mode {
+		case closeSlow:
+			grace = slowGrace
+		case closeAbort:
+			grace = 0
+		}
+		cn.watchdog = time.AfterFunc(grace, cn.cancel)
+		close(cn.closing)
+	})
+}
+
+func (cn *conn) stopWatchdog() {
+	<-cn.closing // set before closing is closed
+	cn.watchdog.Stop()
+}
+
+func (cn *conn) isClosing() bool {
+	select {
+	case <-cn.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// readErrCode names how a connection ended when the read loop, not the
+// hub, ended it.
+func readErrCode(err error) websocket.StatusCode {
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		return websocket.StatusMessageTooBig
+	}
+	if code := websocket.CloseStatus(err); code != -1 {
+		return code
+	}
+	return websocket.StatusAbnormalClosure
+}
+
+// report tells the observer and the log how the connection ended.
+func (cn *conn) report() {
+	ep, code := cn.ep.Path, cn.closeCode
+	if cn.closeMode == closeSlow {
+		cn.hub.obs.SlowConsumer(ep)
+	}
+	if code == websocket.StatusMessageTooBig {
+		cn.hub.obs.Violation(ep, "message_too_big")
+	}
+	cn.hub.obs.Closed(ep, code)
+
+	attrs := append(cn.logAttrs(), slog.Int("code", int(code)), slog.String("reason", cn.closeReason))
+	switch code {
+	case websocket.StatusPolicyViolation, statusRateLimited:
+		cn.hub.log.Warn("connection closed", attrs...)
+	default:
+		cn.hub.log.Debug("connection closed", attrs...)
+	}
+}
+
+func (cn *conn) logAttrs() []any {
+	return []any{
+		slog.String("conn_id", cn.meta.ID),
+		slog.String("endpoint", cn.meta.Endpoint),
+		slog.String("ip", cn.meta.IP),
+		slog.String("user", cn.meta.User),
+	}
+}
+
+// Application close codes of SPEC section 6.
+const (
+	statusTimeout     websocket.StatusCode = 4408
+	statusRateLimited websocket.StatusCode = 4429
+)
+
+// retryReason is the close reason carrying a retry hint.
+func retryReason(d time.Duration) string {
+	return fmt.Sprintf(`{"retry_after_ms":%d}`, d.Milliseconds())
+}

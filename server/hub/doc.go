@@ -1,0 +1,25 @@
+// Package hub holds wsgate's live WebSocket connections after the upgrade:
+// the registry the admin API lists and closes, the per-connection
+// lifecycle (keepalive, idle and duration limits, a bounded send queue
+// drained by a writer goroutine of its own) and the two message handlers
+// of SPEC section 6, "echo" and "channels".
+//
+// Start with [New] and [Hub.Serve]: the server upgrades a request, then
+// hands the connection to Serve, which blocks until the connection ends
+// and always closes it. [Hub.Send] pushes server messages, [Hub.Conns] and
+// [Hub.CloseConn] back the admin API, and [Hub.Shutdown] drains on exit.
+//
+// Channels form one namespace across endpoints: two endpoints serving the
+// channels handler are two views of the same channels (one may allow
+// publish, another only reading), so a publish on one reaches members
+// connected through the other.
+//
+// A slow reader never holds up anyone else: fan-out encodes a message
+// once and offers the same bytes to every member's queue without
+// blocking; a member whose queue is full is closed with 1008 ("slow
+// consumer") and reported through [Observer.SlowConsumer]. 1008 rather
+// than 1013 because the client is at fault, and the bundled client stops
+// instead of reconnecting straight into the same overload.
+//
+// Every method of [Hub] is safe for concurrent use.
+package hub

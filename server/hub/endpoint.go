@@ -1,0 +1,87 @@
+package hub
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Handler names of [Endpoint.Handler].
+const (
+	HandlerChannels = "channels"
+	HandlerEcho     = "echo"
+)
+
+// Endpoint is the per-endpoint configuration the hub enforces. The server
+// builds one per configured endpoint at start and shares it by pointer
+// between connections; it must not change afterwards.
+type Endpoint struct {
+	Path    string // the URL path, used as the endpoint's name
+	Handler string // HandlerChannels or HandlerEcho
+
+	// MaxMessageBytes is the read limit of one message; larger frames
+	// close the connection with 1009. 0 means the library default (32 KiB).
+	MaxMessageBytes int64
+
+	// MessageRate and MessageBurst form each connection's token bucket.
+	// A rate of 0 or less disables message rate limiting.
+	MessageRate  float64
+	MessageBurst int
+
+	// IdleTimeout closes a connection with 4408 when the client sent no
+	// message for this long; MaxDuration closes it with 4408 this long
+	// after it opened. 0 disables either.
+	IdleTimeout time.Duration
+	MaxDuration time.Duration
+
+	// ChannelPattern validates channel names on change_channel; nil
+	// accepts any non-empty name of at most 256 bytes.
+	ChannelPattern *regexp.Regexp
+
+	// AllowedHandlers lists the client handlers callable here; names
+	// starting with "_" are never callable, listed or not.
+	AllowedHandlers []string
+
+	// PermsAny requires at least one of these permissions, PermsAll all
+	// of them, for every handler call. Empty lists require nothing.
+	PermsAny []string
+	PermsAll []string
+
+	// MaxViolations is how many protocol violations a connection may make
+	// in any trailing minute; one more closes it with 1008. 0 means 10.
+	MaxViolations int
+}
+
+// Meta describes one live connection, as the admin API lists it.
+type Meta struct {
+	ID       string // assigned by the hub if empty or already in use
+	Endpoint string
+	Channel  string // "" for echo
+	User     string // "" when anonymous
+	IP       string // the IP key's text
+	Perms    []string
+	Since    time.Time // set from Options.Clock if zero
+}
+
+// Observer receives the hub's metrics events. The hub calls it without
+// holding any lock, from the connections' goroutines, so implementations
+// must be safe for concurrent use. A nil Observer in Options means none.
+type Observer interface {
+	Opened(endpoint string)
+	Closed(endpoint string, code websocket.StatusCode)
+	MessageIn(endpoint string)
+	MessageOut(endpoint string, n int)
+	Violation(endpoint, reason string)
+	SlowConsumer(endpoint string)
+}
+
+// nopObserver is the Observer used when none is configured.
+type nopObserver struct{}
+
+func (nopObserver) Opened(string)                       {}
+func (nopObserver) Closed(string, websocket.StatusCode) {}
+func (nopObserver) MessageIn(string)                    {}
+func (nopObserver) MessageOut(string, int)              {}
+func (nopObserver) Violation(string, string)            {}
+func (nopObserver) SlowConsumer(string)                 {}
