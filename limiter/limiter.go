@@ -1,0 +1,72 @@
+package limiter
+
+import "time"
+
+// Limiter is one endpoint's policy over both scopes: a Window of IP keys
+// and a Window of user keys with the same Policy and Options. Build it
+// with New; it is safe for concurrent use.
+type Limiter struct {
+	ip, user *Window
+}
+
+// New returns a Limiter enforcing p in both scopes. It panics if p is
+// invalid (see Policy.Validate). opts may be nil; MaxKeys applies to each
+// scope.
+func New(p Policy, opts *Options) *Limiter {
+	return &Limiter{ip: NewWindow(p, opts), user: NewWindow(p, opts)}
+}
+
+// IP returns the Window of IP keys, for checks of one scope alone (SPEC §4
+// checks the IP before the token names the user), warm starts and metrics.
+func (l *Limiter) IP() *Window { return l.ip }
+
+// User returns the Window of user keys.
+func (l *Limiter) User() *Window { return l.user }
+
+// Attempt records one attempt at now under the IP key and, when hasUser,
+// the user key, and decides it: rejected when either key is over the
+// limit, the attempt recorded in both scopes all the same. A rejection
+// names the rejecting scope (IP when both reject) and carries the longer
+// RetryAfter of the two, so that waiting it out clears both.
+func (l *Limiter) Attempt(ip Key, user Key, hasUser bool, now time.Time) Decision {
+	d := l.ip.Attempt(ip, now)
+	if !hasUser {
+		return d
+	}
+	u := l.user.Attempt(user, now)
+	u.Scope = ScopeUser
+	return combine(d, u)
+}
+
+// Peek returns the decision Attempt would give, recording nothing.
+func (l *Limiter) Peek(ip Key, user Key, hasUser bool, now time.Time) Decision {
+	d := l.ip.Peek(ip, now)
+	if !hasUser {
+		return d
+	}
+	u := l.user.Peek(user, now)
+	u.Scope = ScopeUser
+	return combine(d, u)
+}
+
+// Record adds a past attempt to both scopes, for a warm start.
+func (l *Limiter) Record(ip Key, user Key, hasUser bool, at time.Time) {
+	l.ip.Record(ip, at)
+	if hasUser {
+		l.user.Record(user, at)
+	}
+}
+
+// combine merges the IP decision d with the user decision u.
+func combine(d, u Decision) Decision {
+	switch {
+	case !d.Allowed:
+		if !u.Allowed {
+			d.RetryAfter = max(d.RetryAfter, u.RetryAfter)
+		}
+		return d
+	case !u.Allowed, u.Count > d.Count:
+		return u
+	}
+	return d
+}

@@ -1,0 +1,106 @@
+package limiter
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// A shard is one lock's worth of keys: a golang-lru simplelru mapping each
+// key to a slot, and the rings stored by slot in chunks of plain bytes.
+// Rings live outside the LRU's entries so that a tracked key costs one
+// LRU entry (80 bytes) plus its ring (3 bytes an attempt), not a further
+// allocation with its own header, and so the garbage collector never scans
+// them (they hold no pointers).
+type shard struct {
+	// mu guards every field below it up to the atomics.
+	mu     sync.Mutex
+	lru    *simplelru.LRU[Key, uint32]
+	chunks [][]byte // ring storage: chunkRings rings each
+	free   []uint32 // slots of evicted keys, reused first
+	next   uint32   // slots handed out so far
+	base   int64    // the tick that ring entry 0 would mean
+	init   bool     // base has been set from the first time seen
+
+	keys      atomic.Int64  // lru.Len(), readable without mu
+	evictions atomic.Uint64 // keys evicted to make room
+
+	_ [64]byte // keep neighbouring shards' locks off this cache line
+}
+
+// chunkRings is the number of rings allocated together: large enough that
+// chunk headers cost nothing per key, small enough that the unused part of
+// each shard's last chunk stays a few kilobytes.
+const chunkRings = 256
+
+func (s *shard) initLocked(capacity int) {
+	// The error is for a capacity below one, which newWindow rules out.
+	s.lru, _ = simplelru.NewLRU(capacity, s.onEvictLocked)
+}
+
+// onEvictLocked runs inside lru.Add with mu held.
+func (s *shard) onEvictLocked(_ Key, slot uint32) {
+	s.free = append(s.free, slot)
+	s.evictions.Add(1)
+}
+
+// ringLocked returns k's ring, creating an empty one if k is new and
+// create is set; nil if k is unknown and create is not set. A hit costs
+// one map lookup.
+func (s *shard) ringLocked(w *Window, k Key, create bool) ring {
+	if slot, ok := s.lru.Get(k); ok {
+		return s.slotLocked(w, slot)
+	}
+	if !create {
+		return nil
+	}
+
+	var slot uint32
+	if n := len(s.free); n > 0 {
+		slot = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		slot = s.next
+		s.next++
+		if int(slot/chunkRings) == len(s.chunks) {
+			s.chunks = append(s.chunks, make([]byte, chunkRings*w.ringBytes))
+		}
+	}
+	r := s.slotLocked(w, slot)
+	clear(r)
+
+	s.lru.Add(k, slot) // may evict, putting another slot on the free list
+	s.keys.Store(int64(s.lru.Len()))
+	return r
+}
+
+func (s *shard) slotLocked(w *Window, slot uint32) ring {
+	off := int(slot%chunkRings) * w.ringBytes
+	return ring(s.chunks[slot/chunkRings][off : off+w.ringBytes : off+w.ringBytes])
+}
+
+// encodeLocked turns tick t into a ring entry: t-base, clamped to at least
+// 1 (a reading from before the base, which only a clock running far
+// backwards produces, counts as the earliest representable time). When t
+// is beyond what 3 bytes hold, every ring in the shard is rebased first.
+func (s *shard) encodeLocked(w *Window, t int64) int64 {
+	if !s.init {
+		s.base, s.init = t-w.clock.span-1, true
+	}
+	if t-s.base > maxTick {
+		s.rebaseLocked(w, t-w.clock.span-1)
+	}
+	return max(t-s.base, 1)
+}
+
+// rebaseLocked moves the base forward to newBase. It runs about once every
+// 2^24-2^22 ticks (3.5 hours at millisecond ticks) per shard, or after the
+// clock jumps forward, and touches every ring of the shard once.
+func (s *shard) rebaseLocked(w *Window, newBase int64) {
+	delta := newBase - s.base
+	for slot := range s.next {
+		s.slotLocked(w, slot).rebase(delta)
+	}
+	s.base = newBase
+}
