@@ -52,15 +52,15 @@ var loginResults = [...]string{
 }
 
 // clientErrorKinds are the report kinds the bundled client sends to
-// /api/client-errors (the kind label of wsgate_client_errors_total).
+// /api/client-errors (wsgate.js _report), the kind label of
+// wsgate_client_errors_total.
 var clientErrorKinds = [...]string{
-	"connect_failed",
-	"connect_timeout",
-	"closed",
-	"rate_limited",
-	"token_failed",
-	"giveup",
-	"error",
+	"connection_lost", // a connection that had opened ended with 1006
+	"server_error",    // closed with 1011
+	"token_error",     // the token endpoint refused or failed
+	"rate_limited",    // a 429 or 4429 told the client to wait
+	"giveup",          // the client stopped reconnecting
+	"connect_timeout", // a handshake did not finish in time
 	labelOther,
 }
 

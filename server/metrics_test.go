@@ -204,7 +204,7 @@ func TestMetricsCountSequence(t *testing.T) {
 	m.TokenRequest("ok")
 	m.TokenRequest("rate_limited")
 	m.TokenRequest("rate_limited")
-	m.ClientError("closed")
+	m.ClientError("giveup")
 	m.ClientError("<script>")
 
 	fams := scrapeMetrics(t, m)
@@ -224,7 +224,7 @@ func TestMetricsCountSequence(t *testing.T) {
 		{"wsgate_reconnect_interval_seconds", nil, 4},
 		{"wsgate_token_requests_total", map[string]string{"result": "ok"}, 1},
 		{"wsgate_token_requests_total", map[string]string{"result": "rate_limited"}, 2},
-		{"wsgate_client_errors_total", map[string]string{"kind": "closed"}, 1},
+		{"wsgate_client_errors_total", map[string]string{"kind": "giveup"}, 1},
 		{"wsgate_client_errors_total", map[string]string{"kind": "other"}, 1},
 	}
 	for _, w := range want {
@@ -336,7 +336,7 @@ func TestMetricsNilIsNoop(t *testing.T) {
 	m.Endpoint("/ws/chat").Attempt("ok", time.Second)
 	m.TokenRequest("ok")
 	m.Login("ok")
-	m.ClientError("closed")
+	m.ClientError("giveup")
 	m.Opened("/ws/chat")
 	m.Closed("/ws/chat", 1000)
 	m.MessageIn("/ws/chat")
