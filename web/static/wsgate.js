@@ -449,6 +449,7 @@ export class ReconnectingWebSocket extends EventTarget {
       this._connectTimer = this._setTimeout(() => {
         if (gen !== this._gen || opened) return;
         this._log('connection timed out');
+        this._report('connect_timeout', 0, null);
         this._detach();
         closeQuietly(ws, 1000, 'timeout');
         this._afterClose({ code: 1006, reason: 'timeout', wasClean: false }, false, 'timeout', isReconnect);
