@@ -90,5 +90,7 @@ type Decision struct {
 
 	// SincePrevious is the time since this key's previous attempt (to the
 	// millisecond), 0 if none is remembered or the clock went backwards.
+	// Attempts are remembered for at least 2^22 ticks (70 minutes at
+	// millisecond ticks) while the key is not evicted.
 	SincePrevious time.Duration
 }

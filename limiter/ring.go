@@ -7,8 +7,8 @@ package limiter
 // index 0 and the newest at Max-1.
 //
 // Three bytes hold 2^24 ticks: with a window of at most 2^22 ticks the base
-// moves forward every few hours at most (a "rebase", O(keys) once a
-// while). Three bytes rather than four are what keep a tracked key under
+// moves forward at most every 2^23 ticks (a "rebase", O(keys) once in a
+// few hours; see shard.go). Three bytes rather than four are what keep a tracked key under
 // 200 bytes at Max = 20; see doc.go.
 type ring []byte
 

@@ -81,22 +81,28 @@ func (s *shard) slotLocked(w *Window, slot uint32) ring {
 }
 
 // encodeLocked turns tick t into a ring entry: t-base, clamped to at least
-// 1 (a reading from before the base, which only a clock running far
-// backwards produces, counts as the earliest representable time). When t
-// is beyond what 3 bytes hold, every ring in the shard is rebased first.
+// 1 (a reading from before the base, which only a clock running hours
+// backwards produces, counts as the earliest representable time). The
+// base starts, and moves, to halfTick before the latest tick, so that the
+// last 2^23 ticks (2.3 hours at millisecond ticks) stay exact: the window
+// (at most 2^22 ticks), clocks stepping back, and replayed history.
 func (s *shard) encodeLocked(w *Window, t int64) int64 {
 	if !s.init {
-		s.base, s.init = t-w.clock.span-1, true
+		s.base, s.init = t-halfTick, true
 	}
 	if t-s.base > maxTick {
-		s.rebaseLocked(w, t-w.clock.span-1)
+		s.rebaseLocked(w, t-halfTick)
 	}
 	return max(t-s.base, 1)
 }
 
-// rebaseLocked moves the base forward to newBase. It runs about once every
-// 2^24-2^22 ticks (3.5 hours at millisecond ticks) per shard, or after the
-// clock jumps forward, and touches every ring of the shard once.
+// halfTick is the distance kept between the base and the latest tick.
+const halfTick = 1 << (8*entryBytes - 1)
+
+// rebaseLocked moves the base forward to newBase, forgetting entries older
+// than it. It runs at most once every 2^23 ticks (2.3 hours at millisecond
+// ticks) per shard, or after the clock jumps forward, and touches every
+// ring of the shard once (about a millisecond at 16,000 keys).
 func (s *shard) rebaseLocked(w *Window, newBase int64) {
 	delta := newBase - s.base
 	for slot := range s.next {
