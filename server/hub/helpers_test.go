@@ -156,3 +156,6 @@ func closeOf(t *testing.T, c *websocket.Conn) (websocket.StatusCode, string) {
 		return ce.Code, ce.Reason
 	}
 }
+
+// wsConn is the client side of a test connection.
+type wsConn = websocket.Conn
