@@ -180,4 +180,3 @@ func TestStayingOverTheRateCloses4429(t *testing.T) {
 		t.Errorf("got close %v %q, want 4429 with the retry hint", code, reason)
 	}
 }
-
