@@ -80,10 +80,10 @@ func TestKeyAddr(t *testing.T) {
 
 func TestParseAddrKey(t *testing.T) {
 	good := map[string]string{
-		"203.0.113.9":       "203.0.113.9",
+		"203.0.113.9":        "203.0.113.9",
 		"::ffff:203.0.113.9": "203.0.113.9",
-		"2001:DB8::1":       "2001:db8::/64",
-		"fe80::1%25eth0":    "fe80::/64",
+		"2001:DB8::1":        "2001:db8::/64",
+		"fe80::1%25eth0":     "fe80::/64",
 	}
 	for in, want := range good {
 		k, err := ParseAddrKey(in, 64)
