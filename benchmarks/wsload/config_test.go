@@ -119,7 +119,7 @@ func TestFindRepoRoot(t *testing.T) {
 
 func TestModulePath(t *testing.T) {
 	tests := map[string]string{
-		"module github.com/wsgate/wsgate\n":         "github.com/wsgate/wsgate",
+		"module github.com/wsgate/wsgate\n":            "github.com/wsgate/wsgate",
 		"// c\n  module \"example.com/x\"  \ngo 1.2\n": "example.com/x",
 		"go 1.26\n": "",
 	}

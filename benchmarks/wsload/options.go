@@ -116,7 +116,7 @@ func (o *options) check() error {
 		}
 	}
 	counts := []struct {
-		name     string
+		name      string
 		v, lo, hi int
 	}{
 		{"rounds", o.Rounds, 1, 20},
