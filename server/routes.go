@@ -20,6 +20,11 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /metrics", s.metrics.Handler())
 	}
 
+	// The admin connection API (SPEC section 3), in admin_conns.go.
+	mux.Handle("GET /api/admin/connections", s.RequireAdmin(http.HandlerFunc(s.handleAdminConnections)))
+	mux.Handle("DELETE /api/admin/connections/{id}", s.RequireAdmin(http.HandlerFunc(s.handleAdminCloseConnection)))
+	mux.Handle("POST /api/admin/send", s.RequireAdmin(http.HandlerFunc(s.handleAdminSend)))
+
 	static := web.FS()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.Handle("GET /{$}", serveFile(static, "index.html"))
