@@ -74,6 +74,7 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta
 	defer close(cn.done)
 	defer cn.cancel()
 	if !h.register(cn) {
+		cn.session.limiter.release()
 		h.refuseDraining(c)
 		return
 	}
@@ -87,6 +88,7 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta
 	stop()
 
 	h.unregister(cn)
+	cn.session.limiter.release()
 	cn.report()
 }
 

@@ -46,6 +46,8 @@ type Hub struct {
 	obs  Observer
 	log  *slog.Logger
 
+	pools sync.Map // *Endpoint to its *limiter.MessagePool
+
 	// mu guards the fields below.
 	mu       sync.RWMutex
 	conns    map[string]*conn

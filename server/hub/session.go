@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/wsgate/wsgate/limiter"
 )
 
 // Limits of the read loop that SPEC section 6 states in words.
@@ -39,7 +39,7 @@ func newSession(cn *conn, now time.Time) *session {
 	}
 	return &session{
 		cn:      cn,
-		limiter: newMessageLimiter(ep.MessageRate, ep.MessageBurst, now),
+		limiter: cn.hub.newMessageLimiter(ep, now),
 		viol:    violations{at: make([]time.Time, max)},
 		permit:  permitted(cn.meta.Perms, ep.PermsAny, ep.PermsAll),
 	}
@@ -126,21 +126,31 @@ func (v *violations) add(now time.Time) (exceeded bool) {
 }
 
 // messageLimiter is a connection's token bucket; nil means unlimited.
-// TODO: switch to limiter.MessagePool once the limiter package lands, so
-// that buckets are pooled across connections.
 type messageLimiter struct {
-	bucket *rate.Limiter
+	pool   *limiter.MessagePool
+	bucket *limiter.MessageLimiter
 }
 
-func newMessageLimiter(perSecond float64, burst int, now time.Time) *messageLimiter {
-	if perSecond <= 0 {
+// newMessageLimiter takes a full bucket from the endpoint's pool.
+func (h *Hub) newMessageLimiter(ep *Endpoint, now time.Time) *messageLimiter {
+	if ep.MessageRate <= 0 {
 		return nil
 	}
-	b := rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
-	b.AllowN(now, 0) // start the bucket's clock at the connection's
-	return &messageLimiter{bucket: b}
+	pool, ok := h.pools.Load(ep)
+	if !ok {
+		pool, _ = h.pools.LoadOrStore(ep, limiter.NewMessagePool(ep.MessageRate, max(ep.MessageBurst, 1)))
+	}
+	p := pool.(*limiter.MessagePool)
+	return &messageLimiter{pool: p, bucket: p.Get(now)}
 }
 
 func (m *messageLimiter) allow(now time.Time) bool {
-	return m == nil || m.bucket.AllowN(now, 1)
+	return m == nil || m.bucket.Allow(now)
+}
+
+// release returns the bucket to its pool.
+func (m *messageLimiter) release() {
+	if m != nil {
+		m.pool.Put(m.bucket)
+	}
 }
