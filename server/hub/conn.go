@@ -61,6 +61,7 @@ type conn struct {
 	closeReason string
 	closeMode   closeMode
 	watchdog    *time.Timer
+	stall       *time.Timer // armed while a write batch is in progress
 
 	session *session // the read loop's state
 }
@@ -116,6 +117,8 @@ func (h *Hub) newConn(c *websocket.Conn, ep *Endpoint, m Meta) *conn {
 		done:    make(chan struct{}),
 	}
 	cn.session = newSession(cn, h.opts.Clock())
+	cn.stall = time.AfterFunc(time.Hour, cn.stalled)
+	cn.stall.Stop()
 	return cn
 }
 
@@ -156,6 +159,7 @@ func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
 			t.Stop()
 		}
 		cn.stopWatchdog()
+		cn.stall.Stop()
 	}
 }
 

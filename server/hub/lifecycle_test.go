@@ -79,11 +79,22 @@ func TestKeepaliveDropsPeersThatDoNotAnswer(t *testing.T) {
 // TestStalledReaderDoesNotDelayOthers pushes large messages to a channel
 // with a client that never reads: each message must still reach the
 // reading client before the next is sent, and the stalled client is
-// closed once its queue overflows.
+// closed once its queue overflows, or once a write to it outlasts the
+// write timeout.
 func TestStalledReaderDoesNotDelayOthers(t *testing.T) {
+	for name, opts := range map[string]Options{
+		"queue overflow": {SendQueue: 8},
+		"write timeout":  {SendQueue: 1 << 16, WriteTimeout: 100 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) { testStalledReader(t, opts) })
+	}
+}
+
+func testStalledReader(t *testing.T, opts Options) {
 	rec := newRecorder()
+	opts.Observer = rec
 	ep := chatEndpoint()
-	ts := newTestServer(t, &Options{SendQueue: 8, Observer: rec}, ep)
+	ts := newTestServer(t, &opts, ep)
 	reader := ts.dial(t, "channel=a")
 	ts.dial(t, "channel=a") // stalled: never reads
 

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/coder/websocket"
@@ -39,17 +38,23 @@ func (cn *conn) writeLoop() {
 
 // writeBatch writes m and then whatever else is already queued, under one
 // write deadline, and counts the messages written.
+//
+// The writes themselves take no context: one with a deadline costs the
+// library a context.AfterFunc registration (allocations) per message,
+// which fan-out would pay once per subscriber. The stall timer enforces
+// the deadline instead, by cancelling cn.ctx, which the read loop is
+// blocked on and which makes the library drop the connection.
 func (cn *conn) writeBatch(m outMsg) error {
-	ctx, cancel := context.WithTimeout(cn.ctx, cn.hub.opts.WriteTimeout)
-	defer cancel()
+	cn.stall.Reset(cn.hub.opts.WriteTimeout)
+	defer cn.stall.Stop()
 
 	n := 0
-	err := cn.write(ctx, m)
+	err := cn.write(m)
 	for err == nil {
 		n++
 		select {
 		case m = <-cn.queue:
-			err = cn.write(ctx, m)
+			err = cn.write(m)
 			continue
 		default:
 		}
@@ -61,21 +66,23 @@ func (cn *conn) writeBatch(m outMsg) error {
 	return err
 }
 
-func (cn *conn) write(ctx context.Context, m outMsg) error {
+func (cn *conn) write(m outMsg) error {
 	typ := websocket.MessageText
 	if m.binary {
 		typ = websocket.MessageBinary
 	}
-	return cn.ws.Write(ctx, typ, m.payload)
+	return cn.ws.Write(context.Background(), typ, m.payload)
 }
 
-// writeFailed closes the connection after a failed write. A write that
-// ran out of time is a client too slow to read.
-func (cn *conn) writeFailed(err error) {
-	if errors.Is(err, context.DeadlineExceeded) && cn.ctx.Err() == nil {
-		cn.requestClose(websocket.StatusPolicyViolation, "slow consumer", closeSlow)
-		return
-	}
+// stalled runs when a batch outlived WriteTimeout: the client is not
+// taking its messages.
+func (cn *conn) stalled() {
+	cn.requestClose(websocket.StatusPolicyViolation, "slow consumer", closeSlow)
+	cn.cancel()
+}
+
+// writeFailed closes the connection after a failed write.
+func (cn *conn) writeFailed(error) {
 	cn.requestClose(websocket.StatusAbnormalClosure, "", closeAbort)
 }
 
