@@ -37,3 +37,15 @@ func count(t testing.TB, db *DB, q string, args ...any) int64 {
 	}
 	return n
 }
+
+// fill inserts n rejected attempts from 10.0.0.1 at first, first+1, ...
+// milliseconds, straight into the table.
+func fill(t testing.TB, db *DB, n int, first int64) {
+	t.Helper()
+	_, err := db.sql.Exec(`WITH RECURSIVE s(v) AS (SELECT ? UNION ALL SELECT v + 1 FROM s WHERE v < ?)
+		INSERT INTO connection_attempts (at, endpoint, ip, success, reason)
+		SELECT v, '/e', '10.0.0.1', 0, 'rate_limited_ip' FROM s`, first, first+int64(n)-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+}

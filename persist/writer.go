@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -16,10 +18,16 @@ func yield() { runtime.Gosched() }
 const (
 	insertAttemptSQL = `INSERT INTO connection_attempts (at, endpoint, ip, user, success, reason)
 		VALUES (?, ?, ?, ?, ?, ?)`
-	insertTokenSQL = `INSERT OR IGNORE INTO ws_tokens
+	attemptValuesSQL = `, (?, ?, ?, ?, ?, ?)`
+	insertTokenSQL   = `INSERT OR IGNORE INTO ws_tokens
 		(token_hash, user, session, endpoint, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`
 	useTokenSQL = `UPDATE ws_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL`
 )
+
+// attemptsPerInsert is how many attempts one multi-row INSERT writes.
+// Measured: rows of 16 or more double the rate of single-row INSERTs, the
+// cost being the per-statement overhead of database/sql and cgo.
+const attemptsPerInsert = 32
 
 // writer is the journal's one goroutine: it owns a dedicated connection
 // with its statements prepared once, and the batch being collected.
@@ -28,15 +36,23 @@ type writer struct {
 	j     *Journal
 	batch []entry
 	timer *time.Timer
+	args  []any // reused arguments of the multi-row INSERT
+
+	// lastIP and lastIPText cache the previous address's text: under
+	// attack one address repeats.
+	lastIP     netip.Addr
+	lastIPText string
 
 	conn  *sql.Conn // nil until first needed, and after a broken connection
 	stmts [3]*sql.Stmt
+	multi *sql.Stmt // INSERT of attemptsPerInsert attempts
 }
 
 func newWriter(db *DB, j *Journal) *writer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &writer{db: db, j: j, batch: make([]entry, 0, j.opts.BatchSize), timer: t}
+	return &writer{db: db, j: j, batch: make([]entry, 0, j.opts.BatchSize), timer: t,
+		args: make([]any, 0, 6*attemptsPerInsert)}
 }
 
 // run collects batches until Close hands over its context, then drains.
@@ -157,11 +173,13 @@ func (w *writer) commit() error {
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	for i := range w.batch {
-		if err := w.write(ctx, &w.batch[i]); err != nil {
+	for i := 0; i < len(w.batch); {
+		n, err := w.write(ctx, w.batch[i:])
+		if err != nil {
 			w.conn.ExecContext(ctx, "ROLLBACK")
 			return err
 		}
+		i += n
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		w.conn.ExecContext(ctx, "ROLLBACK")
@@ -170,28 +188,55 @@ func (w *writer) commit() error {
 	return nil
 }
 
-// write executes the statement for one entry.
-func (w *writer) write(ctx context.Context, e *entry) error {
+// write executes the statement for the first entries of batch and returns
+// how many it wrote: attemptsPerInsert attempts in a row at once, else one.
+func (w *writer) write(ctx context.Context, batch []entry) (int, error) {
+	if n := w.attemptRun(batch); n == attemptsPerInsert {
+		w.args = w.args[:0]
+		for i := range n {
+			w.args = w.appendAttempt(w.args, &batch[i])
+		}
+		_, err := w.multi.ExecContext(ctx, w.args...)
+		return n, err
+	}
+
 	var err error
-	switch e.kind {
+	switch e := &batch[0]; e.kind {
 	case kindAttempt:
-		_, err = w.stmts[kindAttempt].ExecContext(ctx,
-			e.at, e.s1, ipText(e), nullString(e.s2), e.success, e.s3)
+		_, err = w.stmts[kindAttempt].ExecContext(ctx, w.appendAttempt(w.args[:0], e)...)
 	case kindTokenIssued:
 		_, err = w.stmts[kindTokenIssued].ExecContext(ctx,
 			hex.EncodeToString(e.hash[:]), e.s2, nullString(e.s3), nullString(e.s1), e.at, e.expires)
 	case kindTokenUsed:
 		_, err = w.stmts[kindTokenUsed].ExecContext(ctx, e.at, hex.EncodeToString(e.hash[:]))
 	}
-	return err
+	return 1, err
 }
 
-// ipText is the journal's text for an entry's address; "" for none.
-func ipText(e *entry) string {
-	if !e.ip.IsValid() {
+// attemptRun counts the attempts at the start of batch, up to
+// attemptsPerInsert.
+func (w *writer) attemptRun(batch []entry) int {
+	n := 0
+	for n < len(batch) && n < attemptsPerInsert && batch[n].kind == kindAttempt {
+		n++
+	}
+	return n
+}
+
+// appendAttempt appends the INSERT arguments of one attempt.
+func (w *writer) appendAttempt(args []any, e *entry) []any {
+	return append(args, e.at, e.s1, w.ipText(e.ip), nullString(e.s2), e.success, e.s3)
+}
+
+// ipText is the journal's text for an address; "" for none.
+func (w *writer) ipText(ip netip.Addr) string {
+	if !ip.IsValid() {
 		return ""
 	}
-	return e.ip.String()
+	if ip != w.lastIP {
+		w.lastIP, w.lastIPText = ip, ip.String()
+	}
+	return w.lastIPText
 }
 
 // prepare takes the writer's connection and prepares its statements, once
@@ -213,6 +258,14 @@ func (w *writer) prepare(ctx context.Context) error {
 			return err
 		}
 	}
+	multi := insertAttemptSQL + strings.Repeat(attemptValuesSQL, attemptsPerInsert-1)
+	if w.multi, err = conn.PrepareContext(ctx, multi); err != nil {
+		for _, s := range w.stmts {
+			s.Close()
+		}
+		conn.Close()
+		return err
+	}
 	w.conn = conn
 	return nil
 }
@@ -225,6 +278,7 @@ func (w *writer) release() {
 	for _, s := range w.stmts {
 		s.Close()
 	}
+	w.multi.Close()
 	w.conn.Close()
 	w.conn = nil
 }
