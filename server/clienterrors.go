@@ -86,6 +86,21 @@ func NewClientErrors(opts *ClientErrorsOptions) *ClientErrors {
 	}
 }
 
+// clientErrorsHandler builds the handler of /api/client-errors with the
+// server's client IPs, clock and limits, and watches its limiter.
+func (s *Server) clientErrorsHandler() http.Handler {
+	h := NewClientErrors(&ClientErrorsOptions{
+		Logger:     s.log.With(logKeyComponent, "client_errors"),
+		Metrics:    s.metrics,
+		MaxKeys:    s.opts.LimiterMaxKeys,
+		ClientIP:   s.ips.addr,
+		IPv6Prefix: s.opts.IPv6Prefix,
+		Clock:      s.clock,
+	})
+	s.metrics.WatchWindow(ScopeIP, h.Window())
+	return h
+}
+
 // Window returns the per-IP limiter, for the limiter metrics.
 func (c *ClientErrors) Window() *limiter.Window { return c.limit }
 

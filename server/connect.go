@@ -85,6 +85,7 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ep *endpoint,
 	// Steps 3 and 4 refuse before the IP limit decides, yet still count.
 	if o := r.Header["Origin"]; len(o) > 0 && !s.origins.allow(o[0], r, s.isHTTPS(r)) {
 		s.countIP(ep, a)
+		s.logs.suspicious.OriginMismatch(now, Suspect{IP: a.addr, Endpoint: ep.Path}, o[0])
 		a.reason = ReasonForbiddenOrigin
 		return
 	}
@@ -182,18 +183,18 @@ func (s *Server) checkToken(r *http.Request, ep *endpoint, a *attempt) bool {
 	e, state := s.tokens.lookup(h, a.now)
 	switch {
 	case state == tokenUsed:
-		s.warnSuspicious(ep, a, e.user, "token reused")
+		s.warnSuspicious(ep, a, e.user, PatternTokenReuse)
 		return false
 	case state != tokenValid:
 		return false
 	case e.endpoint != "" && e.endpoint != ep.Path:
-		s.warnSuspicious(ep, a, e.user, "token for another endpoint")
+		s.warnSuspicious(ep, a, e.user, PatternForeignEndpoint)
 		return false
 	}
 	if e.session != "" {
 		secret, ok := cookieValue(r.Header, sessionCookie)
 		if !ok || persist.SessionID(secret) != e.session {
-			s.warnSuspicious(ep, a, e.user, "token from another session")
+			s.warnSuspicious(ep, a, e.user, PatternForeignSessionToken)
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package server
 // Log attribute keys of the server's observability logs, defined once so
 // that every line spells a field the same way (snake_case).
 const (
+	logKeyComponent  = "component"   // the part of the server writing
 	logKeyKey        = "key"         // the limiter key's text: an IP (prefix) or a user
 	logKeyScope      = "scope"       // "ip" or "user"
 	logKeyIP         = "ip"          // the client's IP key

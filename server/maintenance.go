@@ -37,6 +37,7 @@ func (s *Server) maintain(ctx context.Context) {
 			return
 		case <-sweep.C:
 			s.tokens.sweep(s.clock())
+			s.logs.sweep(s.clock())
 		case <-cleanup:
 			s.cleanup(ctx)
 		}

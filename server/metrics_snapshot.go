@@ -37,6 +37,9 @@ type JournalSnapshot struct {
 // Snapshot reads every metric once. Series still at zero are left out of
 // the maps, except for open connections, so the answer stays small.
 func (m *Metrics) Snapshot() MetricsSnapshot {
+	if m == nil {
+		return MetricsSnapshot{}
+	}
 	s := MetricsSnapshot{
 		UptimeSeconds:   m.Uptime().Seconds(),
 		ConnectAttempts: map[string]map[string]float64{},

@@ -27,6 +27,14 @@ func (s *Server) routes() http.Handler {
 
 	static := web.FS()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+
+	// Observability (SPEC section 7): admin_stats.go, admin_page.go and
+	// clienterrors.go.
+	mux.Handle("GET /admin", s.adminPage(static))
+	mux.Handle("GET /api/admin/stats", s.RequireAdmin(http.HandlerFunc(s.handleAdminStats)))
+	mux.Handle("GET /api/admin/attempts", s.RequireAdmin(http.HandlerFunc(s.handleAdminAttempts)))
+	mux.Handle("GET /api/admin/top", s.RequireAdmin(http.HandlerFunc(s.handleAdminTop)))
+	mux.Handle("/api/client-errors", s.clientErrorsHandler())
 	mux.Handle("GET /{$}", serveFile(static, "index.html"))
 
 	// Endpoints take every method so that a wrong one is answered 405 in

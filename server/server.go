@@ -29,6 +29,7 @@ type Server struct {
 	journal *persist.Journal
 	metrics *Metrics
 	hub     *hub.Hub
+	logs    throttledLogs // rejections and suspicious patterns, in logthrottle_server.go
 
 	ips           clientIPs
 	origins       origins
@@ -77,6 +78,7 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 		clock:         o.Clock,
 		db:            o.DB,
 		metrics:       o.Metrics,
+		logs:          newThrottledLogs(o.Logger),
 		ips:           clientIPs{trusted: o.TrustedProxies, ipv6Prefix: o.IPv6Prefix},
 		capacity:      newCapacity(o.MaxConnections, o.MaxConnectionsPerIP),
 		tokens:        newTokenStore(o.Token.TTL),
