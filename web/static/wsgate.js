@@ -296,9 +296,11 @@ export class ReconnectingWebSocket extends EventTarget {
     if (this._ws) setBinaryType(this._ws, v);
   }
 
-  /** Bytes queued on the current socket plus messages waiting in the send queue. */
+  /** Bytes buffered on the current socket plus those waiting in the send queue. */
   get bufferedAmount() {
-    return (this._ws ? this._ws.bufferedAmount || 0 : 0) + this._queue.length;
+    let queued = 0;
+    for (const d of this._queue) queued += byteSize(d);
+    return (this._ws ? this._ws.bufferedAmount || 0 : 0) + queued;
   }
 
   /** The extensions the server selected on the current connection. */
@@ -323,7 +325,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this.reconnectAttempts = 0;
     this._lastClose = null;
     this._setState(CONNECTING);
-    this._emit('connecting', { isReconnect: false, code: undefined, reason: undefined });
+    if (!this._emit('connecting', { isReconnect: false, code: undefined, reason: undefined })) return;
     this._attempt(false);
   }
 
@@ -389,8 +391,8 @@ export class ReconnectingWebSocket extends EventTarget {
     if (ws) closeQuietly(ws, 1000, 'refresh');
     if (this.readyState === OPEN) {
       this._setState(CONNECTING);
-      this._emit('close', { code: 1000, reason: 'refresh', wasClean: true });
-      this._emit('connecting', { isReconnect: true, code: 1000, reason: 'refresh' });
+      if (!this._emit('close', { code: 1000, reason: 'refresh', wasClean: true })) return;
+      if (!this._emit('connecting', { isReconnect: true, code: 1000, reason: 'refresh' })) return;
     }
     this._attempt(true);
   }
@@ -404,7 +406,7 @@ export class ReconnectingWebSocket extends EventTarget {
     const wait = capDelay(this._attempts, now, this._o.maxAttemptsPerWindow, this._o.attemptWindow);
     if (wait > 0) {
       const delay = wait + this._random() * this._o.minReconnectInterval;
-      this._emit('ratelimited', { delay, source: 'client', cause: 'client_limit' });
+      if (!this._emit('ratelimited', { delay, source: 'client', cause: 'client_limit' })) return;
       this._wait(delay, 'client_limit', isReconnect);
       return;
     }
@@ -517,8 +519,8 @@ export class ReconnectingWebSocket extends EventTarget {
     // very first attempt fails, not for every failed reconnect.
     this._closeSent = false;
     if (opened || (!isReconnect && !this._everOpened)) {
-      this._emit('close', info);
       this._closeSent = true;
+      if (!this._emit('close', info)) return; // the page closed or refreshed
     }
     if (opened && info.code === 1006) this._report('connection_lost', info.code, null);
     if (info.code === 1011) this._report('server_error', info.code, null);
@@ -534,7 +536,7 @@ export class ReconnectingWebSocket extends EventTarget {
       return;
     }
     this._setState(CONNECTING);
-    this._emit('connecting', { isReconnect: true, code: info.code, reason: info.reason, wasClean: info.wasClean });
+    if (!this._emit('connecting', { isReconnect: true, code: info.code, reason: info.reason, wasClean: info.wasClean })) return;
     this._schedule(decision.cause, decision.action, decision.hintMs);
   }
 
@@ -543,7 +545,7 @@ export class ReconnectingWebSocket extends EventTarget {
   _tokenFailed(err) {
     const status = err && err.status;
     this._log('token request failed', status || err);
-    this._emit('error', { error: err, status });
+    if (!this._emit('error', { error: err, status })) return;
     if (status === 401 || status === 403) {
       this._giveUp(status === 401 ? 'unauthorized' : 'forbidden', undefined, err.message);
       return;
@@ -588,7 +590,7 @@ export class ReconnectingWebSocket extends EventTarget {
     }
     this.reconnectAttempts = n + 1;
     if (cause === 'rate_limited' || cause === 'client_limit' || cause === 'over_capacity') {
-      this._emit('ratelimited', { delay, source, cause, hintMs: hintMs ?? null });
+      if (!this._emit('ratelimited', { delay, source, cause, hintMs: hintMs ?? null })) return;
       if (source !== 'client') this._report('rate_limited', this._lastClose ? this._lastClose.code : 429, delay);
     }
     this._wait(delay, cause, true);
@@ -598,11 +600,12 @@ export class ReconnectingWebSocket extends EventTarget {
   _wait(delay, cause, isReconnect) {
     delay = Math.max(0, Math.round(delay));
     this._log('reconnecting in', delay, 'ms,', cause);
-    this._emit('reconnectscheduled', { delay, attempt: this.reconnectAttempts, cause });
+    // Armed before the event, so that close() in a listener cancels it.
     this._timer = this._setTimeout(() => {
       this._timer = null;
       this._attempt(isReconnect);
     }, delay);
+    this._emit('reconnectscheduled', { delay, attempt: this.reconnectAttempts, cause });
   }
 
   // _shouldPause holds reconnects while the environment says they are
@@ -685,13 +688,13 @@ export class ReconnectingWebSocket extends EventTarget {
   _giveUp(cause, code, reason) {
     this._log('giving up:', cause);
     this._report('giveup', code || 0, null);
-    this._emit('giveup', { cause, code, reason });
-    this._finish(code, reason, false, false);
+    this._finish(code, reason, false, false, { cause, code, reason });
   }
 
-  // _finish makes the client CLOSED for good and fires its last close,
-  // unless a giveup follows a close event already fired for the same end.
-  _finish(code, reason, wasClean, byPage = false) {
+  // _finish makes the client CLOSED for good, then fires giveup (when
+  // giving up) and its last close, unless a close was already fired for the
+  // same socket. State changes come first, so a listener may call open().
+  _finish(code, reason, wasClean, byPage = false, giveup = null) {
     const alreadySent = !byPage && this._closeSent;
     this._running = false;
     this._stopping = false;
@@ -699,6 +702,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this._queue = [];
     this._detach();
     this._setState(CLOSED);
+    if (giveup && !this._emit('giveup', giveup)) return;
     if (!alreadySent) this._emit('close', { code: code ?? 1000, reason: reason || '', wasClean: !!wasClean });
   }
 
@@ -771,8 +775,11 @@ export class ReconnectingWebSocket extends EventTarget {
     }
   }
 
-  // _emit dispatches one event; its fields are properties and detail.
+  // _emit dispatches one event; its fields are properties and detail. It
+  // answers false when a listener abandoned the current attempt (close(),
+  // refresh(), open()), so the caller stops.
   _emit(type, fields, kind) {
+    const gen = this._gen;
     let ev;
     if (kind === 'message' && typeof MessageEvent === 'function') {
       ev = new MessageEvent('message', { data: fields.data, origin: fields.origin || '', lastEventId: fields.lastEventId });
@@ -787,6 +794,7 @@ export class ReconnectingWebSocket extends EventTarget {
       try { handler.call(this, ev); } catch (err) { rethrowLater(err); }
     }
     this.dispatchEvent(ev);
+    return gen === this._gen;
   }
 
   _log(...args) {
@@ -822,6 +830,14 @@ function resolveHttpUrl(url, location, socketUrl) {
 }
 
 function noop() {}
+
+// byteSize is the size of one queued message, as bufferedAmount counts it.
+function byteSize(d) {
+  if (typeof d === 'string') return new TextEncoder().encode(d).length;
+  if (d && typeof d.byteLength === 'number') return d.byteLength;
+  if (d && typeof d.size === 'number') return d.size;
+  return 0;
+}
 
 function setBinaryType(ws, type) {
   try { ws.binaryType = type; } catch { /* not supported by this WebSocket */ }

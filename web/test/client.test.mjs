@@ -422,3 +422,45 @@ test('a relative or http URL becomes a ws URL against the page', () => {
   assert.equal(new ReconnectingWebSocket('/ws/chat', null, { ...common, location: { href: 'https://example.test/app' } }).url, 'wss://example.test/ws/chat');
   assert.equal(new ReconnectingWebSocket('http://h:8/ws', null, { ...common, location: null }).url, 'ws://h:8/ws');
 });
+
+test('close() from a close listener schedules nothing', async () => {
+  const { clock, WS, rws } = client((s, i) => (i === 0 ? { close: 1011 } : 'open'));
+  rws.addEventListener('close', () => rws.close());
+  await settle();
+  assert.equal(rws.readyState, ReconnectingWebSocket.CLOSED);
+  assert.equal(clock.pending, 0);
+  await clock.advance(60000);
+  assert.equal(WS.sockets.length, 1);
+});
+
+test('close() from a reconnectscheduled listener cancels that reconnect', async () => {
+  const { clock, WS, rws } = client(() => 'fail');
+  rws.addEventListener('reconnectscheduled', () => rws.close());
+  await settle();
+  assert.equal(clock.pending, 0);
+  await clock.advance(60000);
+  assert.equal(WS.sockets.length, 1);
+});
+
+test('open() from a giveup listener starts again', async () => {
+  const { clock, WS, events, rws } = client((s, i) => (i === 0 ? { close: 1008 } : 'open'));
+  rws.addEventListener('giveup', () => {
+    assert.equal(rws.readyState, ReconnectingWebSocket.CLOSED, 'CLOSED before giveup fires');
+    rws.open();
+  });
+  await settle();
+  await clock.advance(10);
+  assert.equal(WS.sockets.length, 2);
+  assert.equal(rws.readyState, ReconnectingWebSocket.OPEN);
+  assert.equal(events.of('giveup').length, 1);
+  rws.close();
+});
+
+test('bufferedAmount counts the bytes waiting in the queue', async () => {
+  const { rws } = client(() => 'hang');
+  await settle();
+  rws.send('héllo');
+  rws.send(new Uint8Array(10));
+  assert.equal(rws.bufferedAmount, 6 + 10);
+  rws.close();
+});
