@@ -41,16 +41,17 @@
 // # Memory
 //
 // A tracked key costs one golang-lru entry (80 bytes, the 16-byte Key
-// included), its slot in the LRU's map (30-55 bytes, depending on where
-// the map is in its growth), and 3 bytes per attempt of its ring: about
-// 190 bytes at the default policy of 20 attempts, measured by the
-// benchmarks in the benchmarks module. Keys beyond Options.MaxKeys are
-// evicted least recently used first, and forgotten.
+// included), its slot in the LRU's map (25-50 bytes, depending on where
+// the map is in its growth), and 3 bytes per attempt of its ring: 180
+// bytes at the default policy of 20 attempts and a full window of a
+// million keys, measured by the benchmarks in the benchmarks module. Keys
+// beyond Options.MaxKeys are evicted least recently used first, and
+// forgotten.
 //
 // # Concurrency
 //
 // Window, Limiter, MessagePool and MessageLimiter are safe for concurrent
-// use. A Window spreads its keys over up to 64 shards, each a
+// use. A Window spreads its keys over up to 96 shards, each a
 // golang-lru simplelru under its own mutex; an attempt on a known key
 // costs one map lookup and allocates nothing.
 package limiter

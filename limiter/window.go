@@ -14,20 +14,30 @@ type Window struct {
 	clock     clock
 	max       int
 	ringBytes int
-	shardBits int
 	shards    []shard
 }
 
-// maxShards is the number of locks a large Window is split into. With 2
-// cores a single lock already costs 2-3x at one million random keys
-// (NOTES.md: 1 µs behind one mutex, 0.37 µs behind 64 shards); 64 keeps
-// the chance that two of a few dozen cores meet on one lock small while
-// the per-shard overhead (a mutex and a map header) stays negligible.
-const maxShards = 64
-
-// minShardKeys keeps small windows on few shards, so that a small MaxKeys
-// is still an LRU over the whole window rather than over tiny shards.
-const minShardKeys = 1024
+// shardCount returns how many locks a Window of maxKeys keys is split
+// into: 48 to 96 once there are enough keys, a single lock for small
+// windows (so that a small MaxKeys is one LRU over the whole window). Two
+// cores behind one lock already cost 2-3x at a million random keys
+// (NOTES.md: 1 µs behind one mutex, 0.37 µs behind 64 shards); a few dozen
+// locks keep cores from meeting on one while each costs only a mutex and
+// a map header.
+//
+// Within that range the count is picked for memory: each shard then holds
+// 768·2^k keys when full, three quarters of what its map's tables hold
+// before they split (Go's maps split a 1024-slot table at 896 entries).
+// A power of two would leave a full default window (a million keys) just
+// past a split, at half load: measured 201 bytes a key at 64 shards, 180 at
+// the 81 this rule gives.
+func shardCount(maxKeys int) int {
+	perShard := 768
+	for maxKeys/perShard > 96 {
+		perShard *= 2
+	}
+	return max(1, maxKeys/perShard)
+}
 
 // NewWindow returns an empty Window for p. It panics if p is invalid
 // (Policy.Validate tells beforehand). opts may be nil.
@@ -36,17 +46,13 @@ func NewWindow(p Policy, opts *Options) *Window {
 		panic("limiter: " + err.Error())
 	}
 	maxKeys := opts.maxKeys()
-	n := 1
-	for n < maxShards && maxKeys/(2*n) >= minShardKeys {
-		n *= 2
-	}
+	n := shardCount(maxKeys)
 
 	w := &Window{
 		policy:    p,
 		clock:     newClock(p.Window),
 		max:       p.Max,
 		ringBytes: p.Max * entryBytes,
-		shardBits: bits.TrailingZeros(uint(n)),
 		shards:    make([]shard, n),
 	}
 	for i := range w.shards {
@@ -73,7 +79,8 @@ func (w *Window) shard(k Key) *shard {
 	lo := binary.LittleEndian.Uint64(k[:8])
 	hi := binary.LittleEndian.Uint64(k[8:])
 	x := (lo ^ bits.RotateLeft64(hi, 31)) * 0x9e3779b97f4a7c15
-	return &w.shards[x>>(64-w.shardBits)&(uint64(len(w.shards))-1)]
+	// The top 32 bits, scaled to the shard count (no modulo needed).
+	return &w.shards[(x>>32)*uint64(len(w.shards))>>32]
 }
 
 // Attempt records an attempt of k at now, accepted or not, and returns the

@@ -260,3 +260,14 @@ func TestWindowResolution(t *testing.T) {
 		}
 	}
 }
+
+func TestShardCount(t *testing.T) {
+	tests := []struct{ maxKeys, want int }{
+		{1, 1}, {767, 1}, {5000, 6}, {73_728, 96}, {100_000, 65}, {1_000_000, 81}, {10_000_000, 50},
+	}
+	for _, tt := range tests {
+		if got := shardCount(tt.maxKeys); got != tt.want {
+			t.Errorf("shardCount(%d): got %d, want %d", tt.maxKeys, got, tt.want)
+		}
+	}
+}
