@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -301,6 +302,15 @@ func (h *harness) attempts(n int) []persist.AttemptRow {
 // and reason.
 func closeStatus(t *testing.T, c *websocket.Conn) (websocket.StatusCode, string) {
 	t.Helper()
+	code, reason, err := readClose(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, reason
+}
+
+// readClose reads from c until it is closed; safe off the test goroutine.
+func readClose(c *websocket.Conn) (websocket.StatusCode, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for {
@@ -310,8 +320,8 @@ func closeStatus(t *testing.T, c *websocket.Conn) (websocket.StatusCode, string)
 		}
 		var ce websocket.CloseError
 		if errors.As(err, &ce) {
-			return ce.Code, ce.Reason
+			return ce.Code, ce.Reason, nil
 		}
-		t.Fatalf("read: %v, want a close frame", err)
+		return 0, "", fmt.Errorf("read: %w, want a close frame", err)
 	}
 }

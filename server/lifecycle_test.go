@@ -47,18 +47,30 @@ func TestGracefulShutdown(t *testing.T) {
 	for range 3 {
 		conns = append(conns, h.mustDial("/ws/echo", nil))
 	}
+	waitFor(t, func() bool { return h.srv.hub.Count("/ws/echo") == 3 })
+	type closed struct {
+		code   websocket.StatusCode
+		reason string
+	}
+	results := make(chan closed, len(conns))
+	for _, c := range conns {
+		go func() {
+			code, reason, _ := readClose(c)
+			results <- closed{code, reason}
+		}()
+	}
 	h.stop()
 
 	seen := map[string]bool{}
-	for _, c := range conns {
-		code, reason := closeStatus(t, c)
+	for range conns {
+		r := <-results
 		var hint struct {
 			RetryAfterMS int64 `json:"retry_after_ms"`
 		}
-		if code != 1012 || json.Unmarshal([]byte(reason), &hint) != nil || hint.RetryAfterMS <= 0 || hint.RetryAfterMS > 3000 {
-			t.Errorf("close %d %q, want 1012 with retry_after_ms in (0, 3000]", code, reason)
+		if r.code != 1012 || json.Unmarshal([]byte(r.reason), &hint) != nil || hint.RetryAfterMS <= 0 || hint.RetryAfterMS > 3000 {
+			t.Errorf("close %d %q, want 1012 with retry_after_ms in (0, 3000]", r.code, r.reason)
 		}
-		seen[reason] = true
+		seen[r.reason] = true
 	}
 	if len(seen) != 3 {
 		t.Errorf("retry hints %v, want 3 different ones spread over the drain", seen)
