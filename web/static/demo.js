@@ -76,8 +76,12 @@ function connect() {
     if (channel !== 'lobby') rws.send(JSON.stringify({ handler: 'change_channel', channel }));
     else $('current-channel').textContent = channel;
   });
+  let wasOpen = false;
+  rws.addEventListener('open', () => { wasOpen = true; });
   rws.addEventListener('close', (e) => {
-    if (rws !== chat) return;
+    // Failed attempts are told by the reconnect and giveup lines.
+    if (rws !== chat || !wasOpen) return;
+    wasOpen = false;
     log(`closed: ${closeText(e.code)}${e.reason ? ` “${e.reason}”` : ''}`, e.code === 1000 ? '' : 'bad');
   });
   rws.addEventListener('reconnectscheduled', (e) => {

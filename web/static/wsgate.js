@@ -286,7 +286,13 @@ export class ReconnectingWebSocket extends EventTarget {
     this._paused = null;      // "offline" | "hidden" while waiting for the environment
     this._onResume = () => this._resume();
 
-    if (this.automaticOpen) this.open();
+    // Open on the next microtask, not here: listeners added right after
+    // the constructor then see the first connecting event.
+    if (this.automaticOpen) {
+      queueMicrotask(() => {
+        if (!this._running && this.readyState === CONNECTING) this.open();
+      });
+    }
   }
 
   /** The binary type applied to every socket ("blob" or "arraybuffer"). */
@@ -343,7 +349,7 @@ export class ReconnectingWebSocket extends EventTarget {
       this._ws.send(data);
       return true;
     }
-    if (!this._running || this._stopping) return false;
+    if (this.readyState === CLOSED || this._stopping) return false;
     if (this._queue.length >= this._o.maxQueuedMessages) {
       this._log('send queue full, message dropped');
       return false;

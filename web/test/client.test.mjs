@@ -262,7 +262,6 @@ test('the client-side attempt window caps attempts', async () => {
   const made = client(() => { created.push(box.clock ? box.clock.t : null); return 'fail'; }, { jitter: 'none', reconnectInterval: 10, reconnectDecay: 1, maxAttemptsPerWindow: 3, attemptWindow: 60000 });
   const { clock, events } = made;
   box.clock = clock;
-  created[0] = clock.t; // the first socket was made before the clock was at hand
   for (let i = 0; i < 8; i++) await clock.runNext();
   assert.ok(created.length >= 5, `got ${created.length} attempts, want the run to cross a window`);
   for (const t of created) {
@@ -314,7 +313,7 @@ test('messages and legacy handler properties', async () => {
   WS.sockets[0].receive('hi');
   WS.sockets[0].serverClose(1001);
   await settle();
-  assert.deepEqual(seen, [['open', false], ['message', 'hi'], ['close', 1001], ['connecting']]);
+  assert.deepEqual(seen, [['connecting'], ['open', false], ['message', 'hi'], ['close', 1001], ['connecting']]);
 });
 
 test('the legacy options object is accepted with the old meanings', async () => {
@@ -463,4 +462,19 @@ test('bufferedAmount counts the bytes waiting in the queue', async () => {
   rws.send(new Uint8Array(10));
   assert.equal(rws.bufferedAmount, 6 + 10);
   rws.close();
+});
+
+test('listeners added after the constructor see the first connecting; close() right away prevents the open', async () => {
+  const { WS, events, rws } = client(() => 'open');
+  await settle();
+  assert.equal(events[0].type, 'connecting');
+  assert.equal(events[0].isReconnect, false);
+  rws.close();
+
+  const quick = client(() => 'open');
+  quick.rws.close();
+  await settle();
+  assert.equal(quick.WS.sockets.length, 0);
+  assert.equal(quick.rws.readyState, ReconnectingWebSocket.CLOSED);
+  void WS;
 });
