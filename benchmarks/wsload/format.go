@@ -38,6 +38,7 @@ func writeText(w io.Writer, rep *report) error {
 // writeMarkdown prints rep as the tables of benchmarks/README.md.
 func writeMarkdown(w io.Writer, rep *report) error {
 	fmt.Fprintf(w, "%s  \n", rep.Machine)
+	fmt.Fprintf(w, "command: `%s`  \n", rep.Command)
 	fmt.Fprintf(w, "%d rounds per scenario, wsgate and baseline alternating; medians of the rounds; %.0f s in all.\n\n",
 		rep.Rounds, rep.Seconds)
 	fmt.Fprintln(w, "| scenario | metric | wsgate | baseline | ratio | target | result |")

@@ -71,6 +71,7 @@ func TestWriteMarkdown(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"machine: Test CPU, 2 cores, go1.26.8, linux/amd64",
+		"command: `cd benchmarks && go run ./wsload`",
 		"| scenario | metric | wsgate | baseline | ratio | target | result |",
 		"| handshake | accepted handshakes/s | 12,345/s | 13,000/s | 0.95x |  |  |",
 		`| handshake | server CPU \| handshake | 55.5 µs | 50.0 µs | 1.11x | <= 1.15x baseline | met |`,

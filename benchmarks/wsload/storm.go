@@ -23,7 +23,7 @@ const (
 func stormScenario() *scenario {
 	return &scenario{
 		name:  "storm",
-		about: "thousands of clients reconnecting in a tight loop; a few well-behaved clients connect once a second",
+		about: "a thousand clients, each its own address, reconnecting in a tight loop; a few well-behaved clients connect once a second",
 		run:   runStorm,
 		metrics: []metricDef{
 			{key: "per_s", label: "storm attempts/s", unit: "/s"},
@@ -36,8 +36,10 @@ func stormScenario() *scenario {
 			{key: "rss_before", label: "server RSS before", unit: "MiB"},
 			{key: "rss_peak", label: "server RSS peak", unit: "MiB"},
 			{key: "rss_after", label: "server RSS after", unit: "MiB"},
-			{key: "growth_per_client", label: "RSS growth per storm client", unit: "KiB",
-				goal: &goal{valueAtMost, 4}},
+			{key: "growth_per_client", label: "RSS growth per storm client", unit: "KiB"},
+			{key: "late_growth", label: "RSS growth in the storm's second half", unit: "%",
+				goal: &goal{valueAtMost, 10}},
+			{key: "limiter_keys", label: "limiter IP keys after", unit: "", wsgateOnly: true},
 		},
 	}
 }
@@ -49,13 +51,19 @@ type stormResults struct {
 	wb       latencies
 	wbRefuse int
 	health   latencies
-	peakRSS  int64
+	rss      []rssPoint
+}
+
+// rssPoint is one reading of the server's memory during the storm.
+type rssPoint struct {
+	at    time.Duration // since the storm began
+	bytes int64
 }
 
 // runStorm is one storm trial.
 func runStorm(ctx context.Context, t *trial) (sample, error) {
 	rss0, rssErr := t.srv.rss()
-	res := &stormResults{peakRSS: rss0}
+	res := &stormResults{}
 	sctx, cancel := context.WithTimeout(ctx, t.opts.StormDuration)
 	defer cancel()
 
@@ -69,16 +77,28 @@ func runStorm(ctx context.Context, t *trial) (sample, error) {
 	}
 	wg.Go(func() { probeHealth(sctx, t, res) })
 	if rssErr == nil {
-		wg.Go(func() { watchRSS(sctx, t, res) })
+		wg.Go(func() { watchRSS(sctx, t, start, res) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	return stormSample(t, res, elapsed, rss0, rssErr)
+	s, err := stormSample(t, res, elapsed)
+	if err != nil {
+		return nil, err
+	}
+	if rssErr == nil {
+		addMemory(s, t, res, rss0)
+	}
+	if t.wsgate() {
+		if n, err := scrapeMetric(ctx, t.url("/metrics"), `wsgate_limiter_keys{scope="ip"}`); err == nil {
+			s["limiter_keys"] = n
+		}
+	}
+	return s, nil
 }
 
 // stormSample turns the storm's results into figures, failing the trial
 // when the storm or the well-behaved clients got nothing through.
-func stormSample(t *trial, res *stormResults, elapsed time.Duration, rss0 int64, rssErr error) (sample, error) {
+func stormSample(t *trial, res *stormResults, elapsed time.Duration) (sample, error) {
 	total := res.storm.total()
 	if total == 0 || res.wb.count() == 0 {
 		return nil, fmt.Errorf("storm made no attempts (%s) or well-behaved clients none (%d)", &res.storm, res.wb.count())
@@ -95,17 +115,35 @@ func stormSample(t *trial, res *stormResults, elapsed time.Duration, rss0 int64,
 		"health_p50": res.health.quantileMs(50),
 		"health_p99": res.health.quantileMs(99),
 	}
-	if rssErr == nil {
-		rss1, err := t.srv.rss()
-		if err == nil {
-			const mib = 1 << 20
-			s["rss_before"] = float64(rss0) / mib
-			s["rss_peak"] = float64(res.peakRSS) / mib
-			s["rss_after"] = float64(rss1) / mib
-			s["growth_per_client"] = float64(max(res.peakRSS, rss1)-rss0) / 1024 / float64(t.opts.StormClients)
+	return s, nil
+}
+
+// addMemory adds the storm's memory figures to s. Memory is bounded when
+// it stops growing once every storm client has a limiter key: the keys
+// are all made in the first seconds, so the second half of the storm
+// should add nothing but garbage the collector takes back.
+func addMemory(s sample, t *trial, res *stormResults, rss0 int64) {
+	rss1, err := t.srv.rss()
+	if err != nil || len(res.rss) == 0 {
+		return
+	}
+	const mib = 1 << 20
+	peak, mid, late := rss0, int64(0), int64(0)
+	for _, p := range res.rss {
+		peak = max(peak, p.bytes)
+		if p.at <= t.opts.StormDuration/2 {
+			mid = p.bytes
+		} else {
+			late = max(late, p.bytes)
 		}
 	}
-	return s, nil
+	s["rss_before"] = float64(rss0) / mib
+	s["rss_peak"] = float64(peak) / mib
+	s["rss_after"] = float64(rss1) / mib
+	s["growth_per_client"] = float64(peak-rss0) / 1024 / float64(t.opts.StormClients)
+	if mid > 0 && late > 0 {
+		s["late_growth"] = 100 * float64(max(late-mid, 0)) / float64(mid)
+	}
 }
 
 // stormWorker reconnects in a tight loop on behalf of the storm clients
@@ -187,8 +225,8 @@ func probeHealth(ctx context.Context, t *trial, res *stormResults) {
 	}
 }
 
-// watchRSS samples the server's memory and keeps the peak.
-func watchRSS(ctx context.Context, t *trial, res *stormResults) {
+// watchRSS samples the server's memory until ctx ends.
+func watchRSS(ctx context.Context, t *trial, start time.Time, res *stormResults) {
 	tick := time.NewTicker(rssEvery)
 	defer tick.Stop()
 	for {
@@ -199,7 +237,7 @@ func watchRSS(ctx context.Context, t *trial, res *stormResults) {
 		}
 		if rss, err := t.srv.rss(); err == nil {
 			res.mu.Lock()
-			res.peakRSS = max(res.peakRSS, rss)
+			res.rss = append(res.rss, rssPoint{time.Since(start), rss})
 			res.mu.Unlock()
 		}
 	}

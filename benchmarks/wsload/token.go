@@ -26,7 +26,7 @@ func tokenScenario() *scenario {
 		run:       runToken,
 		metrics: []metricDef{
 			{key: "per_s", label: "token + connect flows/s", unit: "/s"},
-			{key: "login_p50", label: "login p50", unit: "ms"},
+			{key: "login_p50", label: "login p50 (all loops at once)", unit: "ms"},
 			{key: "token_p50", label: "token request p50", unit: "ms"},
 			{key: "connect_p50", label: "connect with token p50", unit: "ms"},
 			{key: "cpu_us", label: "server CPU per flow", unit: "µs"},
