@@ -84,7 +84,12 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta
 
 	stop := cn.startLifecycle(ctx)
 	err := cn.readLoop()
+
+	// Reading ended, so the peer is gone or answered our close: nothing
+	// queued can still reach it. Closing here, not only in the writer,
+	// also frees a writer blocked on a client that stopped reading.
 	cn.requestClose(readErrCode(err), "", closeAbort)
+	cn.ws.CloseNow()
 	cn.cancel()
 	stop()
 

@@ -3,11 +3,13 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,6 +98,31 @@ func (ts *testServer) dial(t *testing.T, query string) *websocket.Conn {
 		t.Fatalf("dial: %v", err)
 	}
 	c.SetReadLimit(1 << 20)
+	t.Cleanup(func() { c.CloseNow() })
+	waitFor(t, "connection registered", func() bool { return ts.hub.Count(ts.ep.Path) > before })
+	return c
+}
+
+// dialSmallBuffer dials with a 4 KiB socket receive buffer, which also
+// turns off the kernel's buffer autotuning (up to 32 MiB on loopback), so
+// that a client that stops reading blocks the hub's writer soon.
+func (ts *testServer) dialSmallBuffer(t *testing.T, query string) *websocket.Conn {
+	t.Helper()
+	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return err
+	}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	before := ts.hub.Count(ts.ep.Path)
+	c, _, err := websocket.Dial(ctx, ts.url+"?"+query, &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
 	t.Cleanup(func() { c.CloseNow() })
 	waitFor(t, "connection registered", func() bool { return ts.hub.Count(ts.ep.Path) > before })
 	return c

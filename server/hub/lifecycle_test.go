@@ -172,3 +172,32 @@ func TestConnsDescribesConnections(t *testing.T) {
 		t.Errorf("got count %d, want 2", n)
 	}
 }
+
+// TestBadFrameFreesAWriterStuckOnAStalledClient: a client that stops
+// reading while the hub writes to it, then breaks a rule the library
+// enforces (the read limit), must still be let go, without waiting for a
+// write deadline: here an hour. The library itself waits up to 5 s to
+// write its 1009 behind the blocked write.
+func TestBadFrameFreesAWriterStuckOnAStalledClient(t *testing.T) {
+	rec := newRecorder()
+	ep := chatEndpoint()
+	ts := newTestServer(t, &Options{SendQueue: 1 << 16, WriteTimeout: time.Hour, Observer: rec}, ep)
+	c := ts.dialSmallBuffer(t, "channel=a")
+
+	// Far more than the socket buffers hold: the writer blocks. Wait
+	// until it stopped making progress (a few seconds: the kernel grows
+	// the server's send buffer as it goes).
+	data := []byte(`"` + strings.Repeat("w", 64<<10) + `"`)
+	for range 200 {
+		ts.hub.Send(Target{Channel: "a"}, data)
+	}
+	for out := -1; out != rec.get("out /ws/chat"); {
+		out = rec.get("out /ws/chat")
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	c.Write(ctx, websocket.MessageText, make([]byte, 8192))
+	waitFor(t, "the connection released", func() bool { return ts.hub.Count(ep.Path) == 0 })
+}
