@@ -196,8 +196,15 @@ func (w *writer) write(ctx context.Context, batch []entry) (int, error) {
 		for i := range n {
 			w.args = w.appendAttempt(w.args, &batch[i])
 		}
-		_, err := w.multi.ExecContext(ctx, w.args...)
-		return n, err
+		// Query, not Exec: go-sqlite3 binds a query's arguments and takes
+		// its first step in one cgo call, where Exec makes one call per
+		// argument; the INSERT runs in that first step. Measured: a third
+		// less CPU per row.
+		rows, err := w.multi.QueryContext(ctx, w.args...)
+		if err != nil {
+			return 0, err
+		}
+		return n, rows.Close()
 	}
 
 	var err error
