@@ -47,7 +47,7 @@ func TestWsgateConfig(t *testing.T) {
 	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0] != "127.0.0.0/8" {
 		t.Errorf("trusted_proxies: got %v, want [127.0.0.0/8]", c.TrustedProxies)
 	}
-	if c.MaxConnsPerIP < 100000 || c.Token.MaxPerMinute < 65536 || !c.Token.BindSession || c.Cleanup.Interval != "0" {
+	if c.MaxConnsPerIP < 100000 || c.Token.MaxPerMinute != p.TokensPerMinute || !c.Token.BindSession || c.Cleanup.Interval != "0" {
 		t.Errorf("got %+v, want caps far above the load, bound tokens and no cleanup", c)
 	}
 
@@ -63,7 +63,7 @@ func TestWsgateConfig(t *testing.T) {
 		pathIdle:   {"echo", false, false, p.OpenLimit, p.OpenWindow, 0},
 		pathReject: {"echo", false, true, 1, time.Hour, 0},
 		pathStorm:  {"echo", false, true, p.StormLimit, p.StormWindow, 0},
-		pathToken:  {"echo", true, true, p.OpenLimit, p.OpenWindow, 0},
+		pathToken:  {"echo", true, true, p.TokenLimit, p.TokenWindow, 0},
 		pathFanout: {"channels", false, false, 0, 0, 100000},
 	}
 	if len(c.Endpoint) != len(wants) {

@@ -27,10 +27,23 @@ func handshakeScenario() *scenario {
 	}
 }
 
+// handshakeClients is how many client addresses the handshake
+// scenario's attempts come from (as X-Forwarded-For through the trusted
+// loopback proxy), so that wsgate's limiter tracks many keys, none of
+// them near its limit, as with real traffic.
+const handshakeClients = 4096
+
 // runHandshake is one handshake trial.
 func runHandshake(ctx context.Context, t *trial) (sample, error) {
-	req := &handshakeRequest{Target: pathOpen}
-	return measureAttempts(ctx, t, req, http.StatusSwitchingProtocols)
+	reqs := make([]*handshakeRequest, handshakeClients)
+	for c := range reqs {
+		xff := fmt.Sprintf("X-Forwarded-For: 10.200.%d.%d", byte(c>>8), byte(c))
+		reqs[c] = &handshakeRequest{Target: pathOpen, Header: []string{xff}}
+	}
+	next := func(loop, i int) *handshakeRequest {
+		return reqs[(loop*131+i)%len(reqs)]
+	}
+	return measureAttempts(ctx, t, next, http.StatusSwitchingProtocols)
 }
 
 // rejectScenario measures rate-limited attempts on wsgate (429 before
@@ -56,19 +69,19 @@ func runReject(ctx context.Context, t *trial) (sample, error) {
 	if t.wsgate() {
 		want = http.StatusTooManyRequests
 	}
-	return measureAttempts(ctx, t, &handshakeRequest{Target: pathReject}, want)
+	req := &handshakeRequest{Target: pathReject}
+	return measureAttempts(ctx, t, func(int, int) *handshakeRequest { return req }, want)
 }
 
-// measureAttempts warms up, then runs opts.Dialers loops of req for
-// opts.Duration and reports the rate of answers with status want and
-// the server's CPU time per such answer.
-func measureAttempts(ctx context.Context, t *trial, req *handshakeRequest, want int) (sample, error) {
-	same := func(int, int) *handshakeRequest { return req }
-	dialLoops(ctx, t.srv.addr, t.opts.Dialers, warmup, same)
+// measureAttempts warms up, then runs opts.Dialers loops of the
+// requests next makes for opts.Duration, and reports the rate of answers
+// with status want and the server's CPU time per such answer.
+func measureAttempts(ctx context.Context, t *trial, next func(loop, i int) *handshakeRequest, want int) (sample, error) {
+	dialLoops(ctx, t.srv.addr, t.opts.Dialers, warmup, next)
 
 	cpu0, cpuErr := t.srv.cpu()
 	start := time.Now()
-	o := dialLoops(ctx, t.srv.addr, t.opts.Dialers, t.opts.Duration, same)
+	o := dialLoops(ctx, t.srv.addr, t.opts.Dialers, t.opts.Duration, next)
 	elapsed := time.Since(start)
 	cpu1, cpuErr2 := t.srv.cpu()
 

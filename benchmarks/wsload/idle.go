@@ -36,6 +36,7 @@ func idleScenario() *scenario {
 			{key: "rss_before", label: "server RSS before", unit: "MiB"},
 			{key: "rss_after", label: "server RSS with the connections", unit: "MiB"},
 			{key: "open_s", label: "time to open them all", unit: "s"},
+			{key: "server_conns", label: "connections the server reports", unit: "", wsgateOnly: true},
 		},
 	}
 }
@@ -58,12 +59,21 @@ func runIdle(ctx context.Context, t *trial) (sample, error) {
 		return nil, err
 	}
 	const mib = 1 << 20
-	return sample{
+	s := sample{
 		"kib_per_conn": float64(rss1-rss0) / 1024 / float64(len(conns)),
 		"rss_before":   float64(rss0) / mib,
 		"rss_after":    float64(rss1) / mib,
 		"open_s":       opened.Seconds(),
-	}, nil
+	}
+	// wsgate's own count confirms the connections are all held open
+	// (and not, say, closed by an idle timeout before the reading).
+	if t.wsgate() {
+		series := fmt.Sprintf("wsgate_connections{endpoint=%q}", pathIdle)
+		if n, err := scrapeMetric(ctx, t.url("/metrics"), series); err == nil {
+			s["server_conns"] = n
+		}
+	}
+	return s, nil
 }
 
 // openIdle opens opts.IdleConns connections to the idle endpoint, each

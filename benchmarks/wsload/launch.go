@@ -14,11 +14,11 @@ import (
 	"time"
 )
 
-// Credentials of the user the token scenario logs in as.
-const (
-	benchUser     = "wsload"
-	benchPassword = "wsload-benchmark-password-0123456789"
-)
+// benchPassword is the password of every benchmark user.
+const benchPassword = "wsload-benchmark-password-0123456789"
+
+// benchUser is the name of the token scenario's i-th user (from 0).
+func benchUser(i int) string { return fmt.Sprintf("wsload-%d", i+1) }
 
 // launcher starts fresh servers for trials: every trial gets its own
 // process, and a wsgate trial its own configuration and database, so no
@@ -29,6 +29,11 @@ type launcher struct {
 	self   string // this executable, re-run as the baseline server
 	wsgate string // the wsgate binary
 	trials int    // numbers the scratch directories
+
+	// usersDB is a database holding the benchmark users, made once and
+	// copied for each trial that needs them: adding a user hashes its
+	// password, too slow to repeat for every trial.
+	usersDB string
 }
 
 // newLauncher makes the scratch directory and, unless --addr or --wsgate
@@ -116,14 +121,12 @@ func (l *launcher) startWsgate(ctx context.Context, needsUser bool) (*server, er
 	if err != nil {
 		return nil, err
 	}
-	p := defaultConfigParams()
-	p.Listen, p.Database = addr, filepath.Join(dir, "wsgate.db")
-	cfg := filepath.Join(dir, "wsgate.toml")
-	if err := os.WriteFile(cfg, []byte(wsgateConfig(p)), 0o600); err != nil {
-		return nil, fmt.Errorf("start wsgate: %w", err)
+	cfg, db, err := writeConfig(dir, addr)
+	if err != nil {
+		return nil, err
 	}
 	if needsUser {
-		if err := l.addUser(ctx, cfg); err != nil {
+		if err := l.copyUsers(ctx, db); err != nil {
 			return nil, err
 		}
 	}
@@ -142,13 +145,60 @@ func (l *launcher) startWsgate(ctx context.Context, needsUser bool) (*server, er
 	return s, nil
 }
 
-// addUser runs "wsgate user add" with the password on standard input.
-func (l *launcher) addUser(ctx context.Context, cfg string) error {
-	cmd := exec.CommandContext(ctx, l.wsgate, "user", "add", benchUser, "--config", cfg)
-	cmd.Stdin = strings.NewReader(benchPassword + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("add benchmark user: %w: %s", err, strings.TrimSpace(string(out)))
+// writeConfig writes a wsgate configuration for addr with its database
+// in dir, and returns both paths.
+func writeConfig(dir, addr string) (cfg, db string, err error) {
+	p := defaultConfigParams()
+	p.Listen, p.Database = addr, filepath.Join(dir, "wsgate.db")
+	cfg = filepath.Join(dir, "wsgate.toml")
+	if err := os.WriteFile(cfg, []byte(wsgateConfig(p)), 0o600); err != nil {
+		return "", "", fmt.Errorf("write wsgate config: %w", err)
 	}
+	return cfg, p.Database, nil
+}
+
+// copyUsers puts a copy of the users' database at db, making the users
+// first if this is the first trial that needs them.
+func (l *launcher) copyUsers(ctx context.Context, db string) error {
+	if l.usersDB == "" {
+		if err := l.makeUsers(ctx); err != nil {
+			return err
+		}
+	}
+	b, err := os.ReadFile(l.usersDB)
+	if err == nil {
+		err = os.WriteFile(db, b, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("copy users database: %w", err)
+	}
+	return nil
+}
+
+// makeUsers runs "wsgate user add" for each token loop's user, with the
+// password on standard input, into a database of their own. Each
+// command exits before the next, so the database is closed (its WAL
+// checkpointed) and a plain file copy of it is complete.
+func (l *launcher) makeUsers(ctx context.Context) error {
+	dir := filepath.Join(l.dir, "users")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("make users: %w", err)
+	}
+	cfg, db, err := writeConfig(dir, "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	for i := range l.opts.TokenWorkers {
+		cmd := exec.CommandContext(ctx, l.wsgate, "user", "add", benchUser(i), "--config", cfg)
+		cmd.Stdin = strings.NewReader(benchPassword + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("add benchmark user: %w: %s", err, strings.TrimSpace(string(out)))
+		}
+	}
+	if _, err := os.Stat(db + "-wal"); err == nil {
+		return fmt.Errorf("make users: %s-wal left behind; the copy would miss it", db)
+	}
+	l.usersDB = db
 	return nil
 }
 

@@ -15,9 +15,11 @@ import (
 
 // tokenScenario measures the end-to-end flow of the product's connect
 // path: each loop logs in once, then repeatedly asks POST /api/ws-token
-// for a token and connects with it (and its session cookie). The
-// baseline answers the same requests without checking or storing
-// anything, so the ratio is the price of the real checks.
+// for a token and connects with it (and its session cookie). Each loop
+// is its own user at its own address (X-Forwarded-For through the
+// trusted loopback proxy). The baseline answers the same requests
+// without checking or storing anything, so the ratio is the price of the
+// real checks.
 func tokenScenario() *scenario {
 	return &scenario{
 		name:      "token",
@@ -82,10 +84,11 @@ func runToken(ctx context.Context, t *trial) (sample, error) {
 	return s, nil
 }
 
-// session is one logged-in loop's HTTP client and cookie.
+// session is one logged-in loop's HTTP client, cookie and address.
 type session struct {
 	client *http.Client
 	cookie string // "wsgate_session=..."
+	xff    string // the loop's client address
 }
 
 // loginAll logs opts.TokenWorkers loops in at once and returns their
@@ -96,10 +99,10 @@ func loginAll(ctx context.Context, t *trial, res *tokenResults) []*session {
 		mu       sync.Mutex // guards sessions
 		sessions []*session
 	)
-	for range t.opts.TokenWorkers {
+	for i := range t.opts.TokenWorkers {
 		wg.Go(func() {
 			start := time.Now()
-			s, err := login(ctx, t)
+			s, err := login(ctx, t, i)
 			res.record(&res.login, time.Since(start), err)
 			if err == nil {
 				mu.Lock()
@@ -112,10 +115,13 @@ func loginAll(ctx context.Context, t *trial, res *tokenResults) []*session {
 	return sessions
 }
 
-// login posts the benchmark user's credentials and keeps the cookie.
-func login(ctx context.Context, t *trial) (*session, error) {
-	body, _ := json.Marshal(map[string]string{"username": benchUser, "password": benchPassword})
-	s := &session{client: &http.Client{Timeout: handshakeTimeout, Transport: &http.Transport{}}}
+// login posts benchmark user i's credentials and keeps the cookie.
+func login(ctx context.Context, t *trial, i int) (*session, error) {
+	body, _ := json.Marshal(map[string]string{"username": benchUser(i), "password": benchPassword})
+	s := &session{
+		client: &http.Client{Timeout: handshakeTimeout, Transport: &http.Transport{}},
+		xff:    fmt.Sprintf("10.250.%d.%d", byte(i>>8), byte(i)),
+	}
 	resp, err := s.post(ctx, t.url("/api/login"), body)
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
@@ -151,7 +157,7 @@ func tokenLoop(ctx context.Context, t *trial, s *session, res *tokenResults) {
 
 		req := &handshakeRequest{
 			Target: pathToken + "?ws_token=" + url.QueryEscape(tok),
-			Header: []string{"Cookie: " + s.cookie},
+			Header: []string{"Cookie: " + s.cookie, "X-Forwarded-For: " + s.xff},
 		}
 		r, err := handshake(ctx, &d, t.srv.addr, req)
 		if expired(ctx) {
@@ -196,6 +202,7 @@ func (s *session) post(ctx context.Context, u string, body []byte) (*http.Respon
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", s.xff)
 	if s.cookie != "" {
 		req.Header.Set("Cookie", s.cookie)
 	}
