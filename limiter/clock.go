@@ -23,19 +23,35 @@ func newClock(window time.Duration) clock {
 	return clock{unit: unit, span: (int64(ms) + unit - 1) / unit}
 }
 
-// tick returns the tick holding t.
-func (c clock) tick(t time.Time) int64 {
-	ms := t.UnixMilli()
-	q := ms / c.unit
-	if ms%c.unit < 0 {
-		q-- // round towards the past for times before 1970
-	}
-	return q
+// A reading is one clock reading taken apart once, so that a decision
+// works in integers: whole milliseconds, the nanoseconds past them, and
+// the tick.
+type reading struct {
+	ms   int64
+	sub  time.Duration // nanoseconds past ms, 0 to 999,999
+	tick int64
 }
 
-// time returns the first instant of tick n.
-func (c clock) time(n int64) time.Time {
-	return time.UnixMilli(n * c.unit)
+func (c clock) read(t time.Time) reading {
+	r := reading{ms: t.UnixMilli(), sub: time.Duration(t.Nanosecond() % 1e6)}
+	r.tick = r.ms
+	if c.unit != 1 {
+		r.tick = r.ms / c.unit
+		if r.ms%c.unit < 0 {
+			r.tick-- // round towards the past for times before 1970
+		}
+	}
+	return r
+}
+
+// since returns the time from the start of tick n to the reading.
+func (c clock) since(r reading, n int64) time.Duration {
+	return time.Duration(r.ms-n*c.unit)*time.Millisecond + r.sub
+}
+
+// until returns the time from the reading to the start of tick n.
+func (c clock) until(r reading, n int64) time.Duration {
+	return time.Duration(n*c.unit-r.ms)*time.Millisecond - r.sub
 }
 
 // resolution returns the length of a tick.

@@ -34,7 +34,8 @@ type shard struct {
 // each shard's last chunk stays a few kilobytes.
 const chunkRings = 256
 
-func (s *shard) initLocked(capacity int) {
+// setup makes the shard ready for capacity keys, before any use.
+func (s *shard) setup(capacity int) {
 	// The error is for a capacity below one, which newWindow rules out.
 	s.lru, _ = simplelru.NewLRU(capacity, s.onEvictLocked)
 }

@@ -18,8 +18,9 @@ type Window struct {
 }
 
 // shardCount returns how many locks a Window of maxKeys keys is split
-// into: 48 to 96 once there are enough keys, a single lock for small
-// windows (so that a small MaxKeys is one LRU over the whole window). Two
+// into: 48 to 96 from 36,864 keys up, one per 768 keys below that, and a
+// single lock under 1,536 keys (so that a small MaxKeys is one exact LRU
+// over the whole window). Two
 // cores behind one lock already cost 2-3x at a million random keys
 // (NOTES.md: 1 µs behind one mutex, 0.37 µs behind 64 shards); a few dozen
 // locks keep cores from meeting on one while each costs only a mutex and
@@ -61,7 +62,7 @@ func NewWindow(p Policy, opts *Options) *Window {
 		if i < maxKeys%n {
 			capacity++
 		}
-		w.shards[i].initLocked(capacity)
+		w.shards[i].setup(capacity)
 	}
 	return w
 }
@@ -89,16 +90,17 @@ func (w *Window) shard(k Key) *shard {
 // going backwards) counts as that latest time, so the ring stays ordered
 // and no attempt leaves the window early.
 func (w *Window) Attempt(k Key, now time.Time) Decision {
+	rd := w.clock.read(now)
 	s := w.shard(k)
 	s.mu.Lock()
-	t := s.encodeLocked(w, w.clock.tick(now))
+	t := s.encodeLocked(w, rd.tick)
 	r := s.ringLocked(w, k, true)
-	d, t := w.decideLocked(s, r, t, now)
+	d, t := w.decideLocked(s, r, t, rd)
 	r.push(t)
 	if !d.Allowed {
 		// After the push the ring's oldest is what must leave the window
 		// for the key to hold fewer than Max, the rejected attempt counted.
-		d.RetryAfter = w.leaveTimeLocked(s, r.at(0)).Sub(now)
+		d.RetryAfter = w.retryAfterLocked(s, r.at(0), rd)
 	}
 	s.mu.Unlock()
 	return d
@@ -116,11 +118,12 @@ func (w *Window) Peek(k Key, now time.Time) Decision {
 	if !ok {
 		return Decision{Allowed: true, Count: 1}
 	}
+	rd := w.clock.read(now)
 	r := s.slotLocked(w, slot)
-	t := s.encodeLocked(w, w.clock.tick(now))
-	d, _ := w.decideLocked(s, r, t, now)
+	t := s.encodeLocked(w, rd.tick)
+	d, _ := w.decideLocked(s, r, t, rd)
 	if !d.Allowed {
-		d.RetryAfter = w.leaveTimeLocked(s, r.at(0)).Sub(now)
+		d.RetryAfter = w.retryAfterLocked(s, r.at(0), rd)
 	}
 	return d
 }
@@ -128,11 +131,11 @@ func (w *Window) Peek(k Key, now time.Time) Decision {
 // decideLocked judges an attempt at entry t against ring r and returns the
 // decision, RetryAfter left to the caller, and t clamped to be no earlier
 // than the newest entry.
-func (w *Window) decideLocked(s *shard, r ring, t int64, now time.Time) (Decision, int64) {
+func (w *Window) decideLocked(s *shard, r ring, t int64, rd reading) (Decision, int64) {
 	var d Decision
 	newest := r.at(w.max - 1)
 	if newest != 0 {
-		d.SincePrevious = max(now.Sub(w.clock.time(s.base+newest)), 0)
+		d.SincePrevious = max(w.clock.since(rd, s.base+newest), 0)
 	}
 	t = max(t, newest)
 
@@ -146,10 +149,10 @@ func (w *Window) decideLocked(s *shard, r ring, t int64, now time.Time) (Decisio
 	return d, t
 }
 
-// leaveTimeLocked returns the first instant at which ring entry v is out
-// of the window.
-func (w *Window) leaveTimeLocked(s *shard, v int64) time.Time {
-	return w.clock.time(s.base + v + w.clock.span)
+// retryAfterLocked returns the time from the reading until ring entry v
+// is out of the window.
+func (w *Window) retryAfterLocked(s *shard, v int64, rd reading) time.Duration {
+	return w.clock.until(rd, s.base+v+w.clock.span)
 }
 
 // Record adds a past attempt of k at time at, for a warm start from the
@@ -158,7 +161,7 @@ func (w *Window) leaveTimeLocked(s *shard, v int64) time.Time {
 func (w *Window) Record(k Key, at time.Time) {
 	s := w.shard(k)
 	s.mu.Lock()
-	t := s.encodeLocked(w, w.clock.tick(at))
+	t := s.encodeLocked(w, w.clock.read(at).tick)
 	s.ringLocked(w, k, true).insert(t)
 	s.mu.Unlock()
 }
