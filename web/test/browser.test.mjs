@@ -32,6 +32,13 @@ rate_limit_max_attempts = 1000
 rate_limit_window = "1m"
 
 [[endpoint]]
+path = "/ws/chat-tiny"
+handler = "channels"
+require_token = true
+rate_limit_max_attempts = 2
+rate_limit_window = "3s"
+
+[[endpoint]]
 path = "/ws/tiny"
 handler = "echo"
 require_token = false
@@ -278,6 +285,32 @@ describe('the client against a real wsgate', { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test('the token endpoint says 429: the client waits its Retry-After', { timeout: 40_000 }, async () => {
+    const { context, page } = await harness(main);
+    await page.evaluate(async (password) => {
+      await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'alice', password }) });
+      window.c = window.make('/ws/chat-tiny', null, { tokenUrl: '/api/ws-token', maxAttemptsPerWindow: null });
+    }, PASSWORD);
+    await waitEvents(page, (ev) => ofType(ev, 'open').length === 1, 'first open');
+    await page.evaluate(() => window.c.refresh());
+    await waitEvents(page, (ev) => ofType(ev, 'open').length === 2, 'second open');
+    await page.evaluate(() => window.c.refresh()); // over the endpoint's limit: the token request says so
+    const ev = await waitEvents(page, (e) => ofType(e, 'ratelimited').length === 1, 'a 429 from the token endpoint');
+    const limited = ofType(ev, 'ratelimited')[0];
+    assert.equal(limited.detail.source, 'token');
+    assert.ok(limited.detail.hintMs >= 1000 && limited.detail.hintMs <= 3000, `Retry-After ${limited.detail.hintMs} ms, want 1 to 3 s`);
+    const errorStatus = ofType(ev, 'error').map((e) => e.detail && e.detail.status);
+    assert.ok(errorStatus.includes(429), `error events ${JSON.stringify(errorStatus)}`);
+    const scheduled = ofType(ev, 'reconnectscheduled').at(-1).detail;
+    assert.equal(scheduled.cause, 'rate_limited');
+    assert.ok(scheduled.delay >= limited.detail.hintMs, `scheduled ${scheduled.delay} ms, want at least ${limited.detail.hintMs}`);
+    const socketsBefore = await page.evaluate(() => window.sockets.length);
+    assert.equal(socketsBefore, 2, 'no handshake was tried without a token');
+    await waitEvents(page, (e) => ofType(e, 'open').length === 3, 'admitted after the wait', 15000);
+    await page.evaluate(() => window.c.close());
+    await context.close();
+  });
+
   test('reconnecting pauses while offline or hidden', { timeout: 30_000 }, async () => {
     const { context, page } = await harness(main);
     await page.evaluate(() => { window.c = window.make('/ws/nowhere', null, { reconnectInterval: 200, minReconnectInterval: 100, maxReconnectInterval: 400 }); });
@@ -308,7 +341,7 @@ describe('the client against a real wsgate', { timeout: 240_000 }, () => {
   });
 });
 
-describe('server killed and restarted', { timeout: 90_000 }, () => {
+describe('server killed and restarted', { timeout: 150_000 }, () => {
   test('the client comes back by itself with jittered delays under the cap', { timeout: 60_000 }, async () => {
     const g = await gateway('restart', RESTART_CONFIG);
     await g.start();
@@ -333,6 +366,28 @@ describe('server killed and restarted', { timeout: 90_000 }, () => {
     assert.ok(new Set(scheduled.map((s) => s.delay)).size >= scheduled.length - 1, `delays ${scheduled.map((s) => s.delay)} look unjittered`);
     await page.evaluate(() => { window.c.send('back'); });
     await waitEvents(page, (e) => ofType(e, 'message').some((m) => m.data === 'back'), 'echo after the restart');
+    await page.evaluate(() => window.c.close());
+    await context.close();
+    await g.stop();
+  });
+
+  test('a graceful restart closes with 1012 and a hint the client waits', { timeout: 60_000 }, async () => {
+    const g = await gateway('drain', RESTART_CONFIG);
+    await g.start();
+    const { context, page } = await harness(g);
+    await page.evaluate(() => { window.c = window.make('/ws/echo', null, { maxAttemptsPerWindow: null }); });
+    await waitEvents(page, (ev) => ofType(ev, 'open').length === 1, 'open');
+    const restarted = (async () => { await g.stop('SIGTERM'); await g.start(); })();
+    const ev = await waitEvents(page, (e) => ofType(e, 'reconnectscheduled').length >= 1, 'the 1012');
+    const closed = ofType(ev, 'close')[0].detail;
+    assert.equal(closed.code, 1012);
+    const hint = JSON.parse(closed.reason).retry_after_ms;
+    assert.ok(hint >= 0 && hint <= 1000, `hint ${hint} ms, want within the 1 s drain`);
+    const first = ofType(ev, 'reconnectscheduled')[0].detail;
+    assert.equal(first.cause, 'server_restart');
+    assert.ok(first.delay >= hint, `scheduled ${first.delay} ms, want at least the hint ${hint}`);
+    await restarted;
+    await waitEvents(page, (e) => ofType(e, 'open').length === 2, 'back after the restart', 20000);
     await page.evaluate(() => window.c.close());
     await context.close();
     await g.stop();
