@@ -284,6 +284,7 @@ export class ReconnectingWebSocket extends EventTarget {
     this._closeSent = false;  // a close event was fired for the last socket end
     this._lastClose = null;
     this._paused = null;      // "offline" | "hidden" while waiting for the environment
+    this._pausedReconnect = false; // whether the paused attempt was a reconnect
     this._onResume = () => this._resume();
 
     // Open on the next microtask, not here: listeners added right after
@@ -597,7 +598,8 @@ export class ReconnectingWebSocket extends EventTarget {
     this.reconnectAttempts = n + 1;
     if (cause === 'rate_limited' || cause === 'client_limit' || cause === 'over_capacity') {
       if (!this._emit('ratelimited', { delay, source, cause, hintMs: hintMs ?? null })) return;
-      if (source !== 'client') this._report('rate_limited', this._lastClose ? this._lastClose.code : 429, delay);
+      if (source === 'token') this._report('rate_limited', 429, delay);
+      else if (source === 'server') this._report('rate_limited', this._lastClose ? this._lastClose.code : 0, delay);
     }
     this._wait(delay, cause, true);
   }
@@ -624,6 +626,7 @@ export class ReconnectingWebSocket extends EventTarget {
     if (!reason) return false;
     if (!this._paused) {
       this._paused = reason;
+      this._pausedReconnect = isReconnect;
       if (this._window) this._window.addEventListener('online', this._onResume);
       if (this._document && this._document.addEventListener) this._document.addEventListener('visibilitychange', this._onResume);
       this._log('paused:', reason);
@@ -641,7 +644,7 @@ export class ReconnectingWebSocket extends EventTarget {
     if (isOffline || isHidden) return;
     const reason = this._paused;
     this._unpause();
-    this._wait(backoffDelay(0, this._options(), this._random), reason === 'offline' ? 'online' : 'visible', true);
+    this._wait(backoffDelay(0, this._options(), this._random), reason === 'offline' ? 'online' : 'visible', this._pausedReconnect);
   }
 
   _unpause() {

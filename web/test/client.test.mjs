@@ -478,3 +478,31 @@ test('listeners added after the constructor see the first connecting; close() ri
   assert.equal(quick.rws.readyState, ReconnectingWebSocket.CLOSED);
   void WS;
 });
+
+test('a first connection made while offline waits for online and is no reconnect', async () => {
+  const win = new EventTarget();
+  const nav = { onLine: false };
+  const { clock, WS, events, rws } = client(() => 'open', { window: win, navigator: nav });
+  await settle();
+  assert.equal(WS.sockets.length, 0);
+  assert.equal(events.of('paused')[0].reason, 'offline');
+  nav.onLine = true;
+  win.dispatchEvent(new Event('online'));
+  await clock.runNext();
+  assert.equal(WS.sockets.length, 1);
+  assert.deepEqual(events.of('open').map((e) => e.isReconnect), [false]);
+  rws.close();
+});
+
+test('error reports name the right code for a token 429', async () => {
+  const fetch = fakeFetch((n, { url }) => (url.endsWith('/api/client-errors') ? { status: 204, body: null }
+    : { status: 429, headers: { 'Retry-After': '2' }, body: { error: 'rate_limited', retry_after: 2 } }));
+  const { rws } = client(() => 'open', { fetch, tokenUrl: '/api/ws-token', reportErrors: true });
+  await settle();
+  const reports = fetch.calls.filter((c) => c.url.endsWith('/api/client-errors')).map((c) => c.body);
+  assert.equal(reports.length, 1);
+  assert.equal(reports[0].kind, 'rate_limited');
+  assert.equal(reports[0].code, 429);
+  assert.ok(reports[0].delay >= 2000);
+  rws.close();
+});
