@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/coder/websocket"
@@ -48,9 +49,9 @@ func runBaselineServer(ctx context.Context, args []string, stdout io.Writer) err
 
 // baselineMux routes the same paths wsgate is configured with, each to
 // the least a bare server needs to answer it: echo endpoints, a broadcast
-// endpoint, probes, and a login and token issuer that check nothing and
-// store nothing (so the token scenario's ratio is the price of wsgate's
-// real checks).
+// endpoint, probes, a goroutine count, and a login and token issuer that
+// check nothing and store nothing (so the token scenario's ratio is the
+// price of wsgate's real checks).
 func baselineMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, p := range []string{pathOpen, pathIdle, pathReject, pathStorm, pathToken} {
@@ -63,7 +64,15 @@ func baselineMux() *http.ServeMux {
 	mux.HandleFunc("GET /readyz", ok)
 	mux.HandleFunc("POST /api/login", baselineLogin)
 	mux.HandleFunc("POST /api/ws-token", baselineToken)
+	mux.HandleFunc("GET /metrics", baselineMetrics)
 	return mux
+}
+
+// baselineMetrics answers the one Prometheus series the harness reads
+// from both servers: the number of goroutines.
+func baselineMetrics(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	fmt.Fprintf(w, "go_goroutines %d\n", runtime.NumGoroutine())
 }
 
 // serveEcho upgrades and sends every message back unchanged.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -76,10 +77,12 @@ func cell(v *float64, unit string) string {
 	}
 	x := *v
 	var s string
-	switch unit {
-	case "/s", "":
+	switch {
+	case unit == "" && x != math.Trunc(x) && math.Abs(x) < 100:
+		s = fmt.Sprintf("%.1f", x) // a small count's fraction, e.g. 2.5 goroutines
+	case unit == "/s", unit == "":
 		s = groupThousands(fmt.Sprintf("%.0f", x))
-	case "ms", "cores":
+	case unit == "ms", unit == "cores":
 		s = fmt.Sprintf("%.2f", x)
 	default:
 		s = fmt.Sprintf("%.1f", x)

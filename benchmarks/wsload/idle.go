@@ -36,6 +36,7 @@ func idleScenario() *scenario {
 			{key: "rss_before", label: "server RSS before", unit: "MiB"},
 			{key: "rss_after", label: "server RSS with the connections", unit: "MiB"},
 			{key: "open_s", label: "time to open them all", unit: "s"},
+			{key: "goroutines_per_conn", label: "server goroutines per connection", unit: ""},
 			{key: "server_conns", label: "connections the server reports", unit: "", wsgateOnly: true},
 		},
 	}
@@ -47,6 +48,7 @@ func runIdle(ctx context.Context, t *trial) (sample, error) {
 	if err != nil {
 		return nil, err
 	}
+	g0, gErr := scrapeMetric(ctx, t.url("/metrics"), "go_goroutines")
 	start := time.Now()
 	conns, err := openIdle(ctx, t)
 	defer closeAll(conns)
@@ -64,6 +66,9 @@ func runIdle(ctx context.Context, t *trial) (sample, error) {
 		"rss_before":   float64(rss0) / mib,
 		"rss_after":    float64(rss1) / mib,
 		"open_s":       opened.Seconds(),
+	}
+	if g1, err := scrapeMetric(ctx, t.url("/metrics"), "go_goroutines"); err == nil && gErr == nil {
+		s["goroutines_per_conn"] = (g1 - g0) / float64(len(conns))
 	}
 	// wsgate's own count confirms the connections are all held open
 	// (and not, say, closed by an idle timeout before the reading).
