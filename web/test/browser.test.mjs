@@ -215,7 +215,7 @@ describe('the client against a real wsgate', { timeout: 240_000 }, () => {
 
   test('reject_mode close with a tiny limit: the client waits at least the hint', { timeout: 40_000 }, async () => {
     const { context, page } = await harness(main);
-    await page.evaluate(() => { window.c = window.make('/ws/tiny', null, { maxAttemptsPerWindow: null }); });
+    await page.evaluate(() => { window.c = window.make('/ws/tiny', null, { maxAttemptsPerWindow: null, reportErrors: true }); });
     await waitEvents(page, (ev) => ofType(ev, 'open').length === 1, 'first open');
     await page.evaluate(() => window.c.refresh());
     await waitEvents(page, (ev) => ofType(ev, 'open').length === 2, 'second open');
@@ -234,6 +234,10 @@ describe('the client against a real wsgate', { timeout: 240_000 }, () => {
     const next = sockets.find((s) => s.t > closed.t);
     assert.ok(next.t - closed.t >= hint, `retried ${Math.round(next.t - closed.t)} ms after the 4429, want at least ${hint}`);
     assert.equal(ofType(done, 'close').filter((e) => e.detail.code === 4429).length, 1, 'the retry after the hint was admitted');
+    // The client reported the rate limit, and the server counted it.
+    const metrics = await (await fetch(`${main.url}/metrics`)).text();
+    const m = /^wsgate_client_errors_total\{kind="rate_limited"\} (\d+)/m.exec(metrics);
+    assert.ok(m && Number(m[1]) >= 1, 'wsgate_client_errors_total{kind="rate_limited"} counts the report');
     await page.evaluate(() => window.c.close());
     await context.close();
   });
