@@ -101,7 +101,8 @@ func (r *RejectLog) Rejected(now time.Time, rej Rejection) {
 }
 
 // Sweep writes the summaries due at now for keys that went quiet, and
-// forgets keys quiet for longer than the quiet period. Run calls it.
+// forgets keys quiet for longer than the quiet period. Call it about once
+// an interval (the server's maintenance loop does, every minute).
 func (r *RejectLog) Sweep(now time.Time) {
 	if r == nil {
 		return
@@ -109,11 +110,6 @@ func (r *RejectLog) Sweep(now time.Time) {
 	for _, l := range r.t.sweep(now) {
 		r.write(l)
 	}
-}
-
-// Run calls Sweep every tick until ctx is done.
-func (r *RejectLog) Run(ctx context.Context, tick time.Duration, clock func() time.Time) {
-	runSweeps(ctx, tick, clock, r.Sweep)
 }
 
 func (r *RejectLog) write(l throttleLine[Rejection]) {
@@ -138,22 +134,4 @@ func (r *RejectLog) write(l throttleLine[Rejection]) {
 			slog.Duration(logKeyPeriod, l.period))
 	}
 	r.log.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
-}
-
-// runSweeps calls sweep with the clock's time every tick until ctx is done.
-func runSweeps(ctx context.Context, tick time.Duration, clock func() time.Time,
-	sweep func(time.Time)) {
-	if clock == nil {
-		clock = time.Now
-	}
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			sweep(clock())
-		}
-	}
 }

@@ -109,11 +109,6 @@ func (l *SuspiciousLog) Sweep(now time.Time) {
 	}
 }
 
-// Run calls Sweep every tick until ctx is done.
-func (l *SuspiciousLog) Run(ctx context.Context, tick time.Duration, clock func() time.Time) {
-	runSweeps(ctx, tick, clock, l.Sweep)
-}
-
 func (l *SuspiciousLog) write(line throttleLine[suspicion]) {
 	ev := line.event
 	attrs := []slog.Attr{

@@ -124,6 +124,9 @@ func (s *Server) build() error {
 	}
 	s.tokenIssues = limiter.NewWindow(issue, lopts)
 	s.logins = limiter.New(login, lopts)
+	s.metrics.WatchWindow(ScopeUser, s.tokenIssues)
+	s.metrics.WatchWindow(ScopeIP, s.logins.IP())
+	s.metrics.WatchWindow(ScopeUser, s.logins.User())
 	return s.buildEndpoints(lopts)
 }
 
