@@ -252,7 +252,9 @@ function startStorm(ev) {
       ws.onclose = (e) => { if (!opened) mark('bad', `#${i + 1} refused (${closeText(e.code)})`); else if (cell.classList.contains('ok')) mark('', `#${i + 1} closed`); };
       storm.push(ws);
     } else {
-      const rws = new ReconnectingWebSocket(url, null, { maxReconnectAttempts: 4, reportErrors: false });
+      // Chromium lets one handshake per host be pending at a time, so a
+      // storm queues: a long connect timeout keeps that from reading as failure.
+      const rws = new ReconnectingWebSocket(url, null, { maxReconnectAttempts: 4, timeoutInterval: 15000, reportErrors: false });
       rws.addEventListener('open', () => mark('ok', `#${i + 1} accepted`));
       rws.addEventListener('reconnectscheduled', (e) => mark('wait', `#${i + 1} retry in ${(e.delay / 1000).toFixed(1)} s (${human(e.cause)})`));
       rws.addEventListener('giveup', (e) => mark('bad', `#${i + 1} gave up (${human(e.cause)})`));
