@@ -47,10 +47,9 @@ type configParams struct {
 	TokensPerMinute int
 
 	// StormLimit per StormWindow applies on the storm endpoint. It must
-	// be reached by storm clients (a thousand sharing the few thousand
-	// attempts a second the harness makes on two cores) and never by a
-	// client connecting once a second: 3 in 2 s leaves such a client a
-	// spare attempt even when its timer fires late.
+	// be reached by storm clients (stormBurst attempts back to back) and
+	// never by a client connecting once a second: 3 in 2 s leaves such a
+	// client a spare attempt even when its timer fires late.
 	StormLimit  int
 	StormWindow time.Duration
 

@@ -92,7 +92,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.Duration, "duration", 3*time.Second, "measured time of a handshake, reject, token or fanout trial")
 	fs.DurationVar(&o.StormDuration, "storm-duration", 6*time.Second, "measured time of a storm trial")
 	fs.IntVar(&o.Dialers, "dialers", 32, "parallel handshake loops in handshake and reject")
-	fs.IntVar(&o.StormClients, "storm-clients", 1000, "distinct client addresses in the storm")
+	fs.IntVar(&o.StormClients, "storm-clients", 2000, "distinct client addresses in the storm")
 	fs.IntVar(&o.StormWorkers, "storm-workers", 32, "loops reconnecting on behalf of the storm clients")
 	fs.IntVar(&o.WellBehaved, "well-behaved", 10, "clients connecting once a second during the storm")
 	fs.IntVar(&o.IdleConns, "idle-conns", 5000, "idle connections held open")
