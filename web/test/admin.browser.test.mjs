@@ -6,7 +6,9 @@
 // Every wait is bounded; the process and the browser end in the after hook.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { Gateway, buildBinary, chromiumPath, haveChromium, launchChromium, repoRoot, sleep, tempDir } from './gateway.mjs';
@@ -70,6 +72,14 @@ function openWS(pathAndQuery, headers = {}) {
     ws.on('unexpected-response', (_req, res) => { res.resume(); ws.terminate(); resolve(res.statusCode); });
     ws.on('error', () => resolve(0));
   });
+}
+
+// createAPIKey runs `wsgate apikey create NAME --perm admin` and answers the
+// key it prints once.
+async function createAPIKey(name) {
+  const { stdout } = await promisify(execFile)(gw.bin,
+    ['apikey', 'create', name, '--perm', 'admin', '--config', gw.config], { timeout: 30_000 });
+  return stdout.trim();
 }
 
 // login answers the session cookie of a user.
@@ -145,6 +155,38 @@ describe('the admin page', { timeout: 180_000 }, () => {
     await page.click('#login-form button[type=submit]');
     await waitFor(async () => /admin permission/.test(await page.textContent('#login-reason')), 'the refusal');
     assert.equal(await page.locator('#dashboard').isVisible(), false);
+    await context.close();
+  });
+
+  test('accepts an API key kept in the tab, and logs out', { timeout: 30_000 }, async () => {
+    const key = await createAPIKey('ops');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    await page.goto(`${gw.url}/admin`);
+    await page.fill('#api-key', 'not-a-key');
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/admin/stats')),
+      page.click('#key-form button[type=submit]'),
+    ]);
+    assert.equal(refused.status(), 401);
+    assert.equal(refused.request().headers().authorization, 'Bearer not-a-key');
+    assert.ok(await page.locator('#login').isVisible());
+    assert.equal(await page.locator('#dashboard').isVisible(), false);
+
+    await page.fill('#api-key', key);
+    await page.click('#key-form button[type=submit]');
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('wsgate.adminKey')), key);
+
+    // A reload keeps the key (same tab); the page answers 401 yet shows data.
+    const res = await page.reload();
+    assert.equal(res.status(), 401);
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+
+    await page.click('#logout-btn');
+    await page.locator('#login').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('wsgate.adminKey')), null);
     await context.close();
   });
 
