@@ -20,7 +20,8 @@ type gateway struct {
 	t       *testing.T
 	cfg     *config
 	cfgPath string
-	nofile  int // descriptor limit of the child; 0 leaves it alone
+	nofile  int      // descriptor limit of the child; 0 leaves it alone
+	flags   []string // extra flags for "wsgate serve"
 
 	cmd    *exec.Cmd
 	log    *syncBuffer
@@ -38,17 +39,18 @@ func startGateway(t *testing.T, cfg *config) *gateway {
 }
 
 // startGatewayNofile is startGateway with the child's RLIMIT_NOFILE set
-// to n (soft and hard, so the Go runtime cannot raise it).
-func startGatewayNofile(t *testing.T, cfg *config, n int) *gateway {
+// to n (soft and hard, so the Go runtime cannot raise it) and extra flags
+// for "wsgate serve".
+func startGatewayNofile(t *testing.T, cfg *config, n int, flags ...string) *gateway {
 	t.Helper()
-	g := &gateway{t: t, cfg: cfg, cfgPath: cfg.write(t, t.TempDir()), nofile: n}
+	g := &gateway{t: t, cfg: cfg, cfgPath: cfg.write(t, t.TempDir()), nofile: n, flags: flags}
 	g.start()
 	return g
 }
 
 func (g *gateway) start() {
 	g.t.Helper()
-	args := []string{wsgateBin, "serve", "--config", g.cfgPath}
+	args := append([]string{wsgateBin, "serve", "--config", g.cfgPath}, g.flags...)
 	if g.nofile > 0 {
 		// exec keeps the pid, so signals reach wsgate itself.
 		script := fmt.Sprintf(`ulimit -n %d && exec "$@"`, g.nofile)

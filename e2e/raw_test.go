@@ -162,9 +162,9 @@ func (c *rawConn) readFrame() (opcode byte, payload []byte, err error) {
 var errNoCloseFrame = errors.New("connection ended without a close frame")
 
 // readClose reads frames until a close frame and returns its status code
-// (1005 when the frame has none). It skips data frames and answers nothing.
-// A connection that ends without a close frame gives errNoCloseFrame; one
-// still open after the deadline gives a timeout error.
+// (1005 when the frame has none), answering it with a close frame. It
+// skips data frames. A connection that ends without a close frame gives
+// errNoCloseFrame; one still open after the deadline, a timeout error.
 func (c *rawConn) readClose(within time.Duration) (int, error) {
 	c.nc.SetReadDeadline(time.Now().Add(within))
 	for {
@@ -178,6 +178,10 @@ func (c *rawConn) readClose(within time.Duration) (int, error) {
 		if op != opClose {
 			continue
 		}
+		// Answer like a well-behaved peer (RFC 6455 section 5.5.1), so the
+		// server need not wait out its close grace period.
+		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.nc.Write(frame(true, false, opClose, payload[:min(len(payload), 2)], true))
 		if len(payload) < 2 {
 			return 1005, nil
 		}

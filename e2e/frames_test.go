@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// TestInvalidFrames: frames that break RFC 6455 end the connection with
+// the close code the RFC asks for, and the server serves others.
+func TestInvalidFrames(t *testing.T) {
+	g := startGateway(t, baseConfig(t))
+
+	text := []byte(`{"handler":"publish","data":1}`)
+	tests := []struct {
+		name  string
+		path  string
+		frame []byte
+		want  int // close code; 0 means "closed, with or without a close frame"
+	}{
+		{"reserved data opcode 0x3", "/ws/chat", frame(true, false, 0x3, text, true), 1002},
+		{"reserved control opcode 0xB", "/ws/chat", frame(true, false, 0xB, nil, true), 1002},
+		{"rsv1 without an extension", "/ws/chat", frame(true, true, opText, text, true), 1002},
+		{"continuation without a start", "/ws/chat", frame(true, false, 0x0, text, true), 1002},
+		{"fragmented ping", "/ws/chat", frame(false, false, opPing, nil, true), 1002},
+		{"ping over 125 bytes", "/ws/chat", frame(true, false, opPing, bytes.Repeat([]byte("p"), 126), true), 1002},
+		{"invalid UTF-8 in a text frame", "/ws/chat", frame(true, false, opText, []byte("{\"handler\":\"\xff\xfe\"}"), true), 1007},
+		{"binary frame on channels", "/ws/chat", frame(true, false, opBinary, text, true), 1003},
+		{"frame over max_message_bytes", "/ws/chat", frame(true, false, opText, bytes.Repeat([]byte("x"), 8192), true), 1009},
+		// RFC 6455 section 5.1: the server must close on an unmasked
+		// frame; coder/websocket drops the TCP connection for it.
+		{"unmasked client frame", "/ws/chat", frame(true, false, opText, text, false), 0},
+		{"unmasked frame on echo", "/ws/echo", frame(true, false, opText, text, false), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := g.rawUpgrade(t, tt.path)
+			c.write(tt.frame)
+			code, err := c.readClose(10 * time.Second)
+			switch {
+			case tt.want == 0 && (err == nil || errors.Is(err, errNoCloseFrame)):
+			case err != nil:
+				t.Fatalf("got %v, want close %d", err, tt.want)
+			case code != tt.want:
+				t.Fatalf("got close %d, want %d", code, tt.want)
+			}
+			if !c.waitClosed(10 * time.Second) {
+				t.Fatalf("connection still open 10s after the close")
+			}
+		})
+	}
+	g.wellBehaved(t)
+}
+
+// TestCompressionBomb: a client offering permessage-deflate does not get
+// it, so a small compressed frame cannot inflate into a huge message. If a
+// later version negotiates compression, the inflated size must still be
+// bounded by max_message_bytes (close 1009), which the second half checks.
+func TestCompressionBomb(t *testing.T) {
+	g := startGateway(t, baseConfig(t))
+
+	offer := "Sec-WebSocket-Extensions: permessage-deflate; " +
+		"client_no_context_takeover; server_no_context_takeover"
+	c, resp := g.rawUpgrade(t, "/ws/chat", offer)
+	ext := resp.Header.Get("Sec-WebSocket-Extensions")
+	if ext != "" {
+		t.Logf("server negotiated %q; checking that inflation is bounded", ext)
+	}
+
+	// 16 MiB of spaces deflate to about 16 KiB.
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.BestCompression)
+	fw.Write(bytes.Repeat([]byte(" "), 16<<20))
+	fw.Close()
+	bomb := bytes.TrimSuffix(z.Bytes(), []byte{0x00, 0x00, 0xff, 0xff})
+	c.write(frame(true, true, opText, bomb, true))
+
+	code, err := c.readClose(10 * time.Second)
+	if err != nil {
+		t.Fatalf("after the bomb: %v, want a close frame", err)
+	}
+	want := 1002 // rsv1 set without the extension
+	if ext != "" {
+		want = 1009
+	}
+	if code != want {
+		t.Fatalf("after the bomb (extensions %q): got close %d, want %d", ext, code, want)
+	}
+	g.wellBehaved(t)
+}
+
+// TestNeverReadingSubscriber: a subscriber that never reads while another
+// client publishes a lot is closed once its send queue is full; the server
+// does not buffer for it without limit, and a reading subscriber in the
+// same channel keeps receiving every message.
+func TestNeverReadingSubscriber(t *testing.T) {
+	cfg := baseConfig(t)
+	chat := &cfg.Endpoints[1]
+	chat.MaxMessageBytes = 64 << 10
+	chat.MessageRate, chat.MessageBurst = 100000, 100000
+	g := startGateway(t, cfg)
+
+	// The stuck subscriber has a tiny receive buffer, so the kernel holds
+	// little for it and the server's queue has to fill.
+	stuck := g.rawDialSmallBuffer(t)
+	stuck.write([]byte(upgradeRequest(cfg.Listen, "/ws/chat?channel=flood")))
+	if resp := stuck.readResponse(); resp.StatusCode != 101 {
+		t.Fatalf("stuck subscriber's handshake: got %d, want 101", resp.StatusCode)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	reader := g.mustDial(t, "/ws/chat?channel=flood")
+	defer reader.CloseNow()
+	reader.SetReadLimit(1 << 20)
+	pub := g.mustDial(t, "/ws/chat?channel=flood")
+	defer pub.CloseNow()
+	pub.SetReadLimit(1 << 20)
+
+	// 600 messages of 30 KiB, 18 MiB in all: more than loopback's socket
+	// buffers (4 MiB each way at most here) and any sane send queue.
+	const messages = 600
+	payload := strings.Repeat("z", 30<<10)
+	var wg sync.WaitGroup
+	received := make(chan int, 2)
+	for _, c := range []*websocket.Conn{reader, pub} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			received <- countMessages(ctx, c, messages)
+		}()
+	}
+	for i := 0; i < messages; i++ {
+		msg := fmt.Sprintf(`{"handler":"publish","data":{"n":%d,"pad":%q}}`, i, payload)
+		if err := pub.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatalf("publish %d: %v", i, err)
+		}
+	}
+	wg.Wait()
+	for i := 0; i < 2; i++ {
+		if n := <-received; n != messages {
+			t.Errorf("a reading client got %d messages, want %d", n, messages)
+		}
+	}
+
+	// Now read what the stuck client was sent: it must end in the server
+	// closing the connection, not in the rest of the 18 MiB.
+	if !stuck.waitClosed(20 * time.Second) {
+		t.Fatalf("never-reading subscriber still connected after the flood")
+	}
+	g.wellBehaved(t)
+}
+
+// countMessages reads until want publish messages arrived or ctx ends.
+func countMessages(ctx context.Context, c *websocket.Conn, want int) int {
+	n := 0
+	for n < want {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			return n
+		}
+		if bytes.Contains(b, []byte(`"type":"message"`)) {
+			n++
+		}
+	}
+	return n
+}
+
+// rawDialSmallBuffer is rawDial with a 4 KiB receive buffer.
+func (g *gateway) rawDialSmallBuffer(t *testing.T) *rawConn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return errors.Join(err, serr)
+	}}
+	nc, err := d.Dial("tcp", g.cfg.Listen)
+	if err != nil {
+		t.Fatalf("dial tcp: %v", err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return &rawConn{t: t, nc: nc, br: bufio.NewReader(nc)}
+}

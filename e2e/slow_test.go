@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowloris: a client that sends its request headers a byte at a time
+// is cut off by header_timeout, while many of them at once do not keep an
+// honest client out.
+func TestSlowloris(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.HeaderTimeout = "1s"
+	g := startGateway(t, cfg)
+
+	// Twenty slow clients, each dribbling one header byte every 100ms: a
+	// header block that would take 30 s to complete.
+	const slow = 20
+	conns := make([]*rawConn, slow)
+	for i := range conns {
+		conns[i] = g.rawDial(t)
+		conns[i].write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n"))
+	}
+	g.wellBehaved(t)
+
+	// Keep dribbling until the server hangs up on every one of them; a
+	// server without a header timeout lets this run into the deadline.
+	header := []byte("X-Slow: " + strings.Repeat("a", 300) + "\r\n")
+	cut := make([]bool, slow)
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; countTrue(cut) < slow; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d slowloris clients still connected after 15s "+
+				"with header_timeout = 1s", slow-countTrue(cut), slow)
+		}
+		for j, c := range conns {
+			if !cut[j] {
+				cut[j] = dribble(c.nc, header[i%len(header)])
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	g.wellBehaved(t)
+}
+
+// dribble sends one byte and reports whether the server has hung up.
+func dribble(nc net.Conn, b byte) bool {
+	nc.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := nc.Write([]byte{b}); err != nil {
+		return true
+	}
+	// The server closes without answering (net/http's header timeout) or
+	// with a 408; either way the read ends. A read that times out means
+	// the connection is still open.
+	nc.SetReadDeadline(time.Now().Add(time.Millisecond))
+	var buf [512]byte
+	_, err := nc.Read(buf[:])
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOversizedHeaders: request headers over max_header_bytes get 431, on a
+// WebSocket endpoint as on any other path, and the server goes on.
+func TestOversizedHeaders(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.MaxHeaderBytes = 4096
+	g := startGateway(t, cfg)
+
+	// net/http allows a few KiB of slack over MaxHeaderBytes, so send far
+	// more than the limit.
+	big := "X-Big: " + strings.Repeat("b", 64<<10)
+	for _, path := range []string{"/ws/echo", "/healthz"} {
+		c := g.rawDial(t)
+		c.write([]byte(upgradeRequest(cfg.Listen, path, big)))
+		resp := c.readResponse()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s with 64 KiB of headers: got %d, want 431", path, resp.StatusCode)
+		}
+	}
+
+	// Many header lines, each small, add up the same way.
+	var many []string
+	for i := 0; i < 2000; i++ {
+		many = append(many, "X-Many: 0123456789abcdef0123456789")
+	}
+	c := g.rawDial(t)
+	c.write([]byte(upgradeRequest(cfg.Listen, "/ws/echo", many...)))
+	if resp := c.readResponse(); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("2000 header lines: got %d, want 431", resp.StatusCode)
+	}
+	g.wellBehaved(t)
+}
+
+// TestStalledHandshakes: clients that start a handshake and go silent, at
+// either side of the upgrade, do not keep the server from serving others,
+// and the ones that were upgraded are closed by idle_timeout.
+func TestStalledHandshakes(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.HeaderTimeout = "1s"
+	cfg.Endpoints[1].IdleTimeout = "2s"
+	g := startGateway(t, cfg)
+
+	// Half a handshake request: the headers never end.
+	var halves []*rawConn
+	for i := 0; i < 20; i++ {
+		c := g.rawDial(t)
+		req := upgradeRequest(cfg.Listen, "/ws/chat")
+		c.write([]byte(req[:len(req)-2]))
+		halves = append(halves, c)
+	}
+	// A whole handshake request whose answer is never read, and which then
+	// never sends a frame.
+	var silent []*rawConn
+	for i := 0; i < 20; i++ {
+		c := g.rawDial(t)
+		c.write([]byte(upgradeRequest(cfg.Listen, "/ws/chat")))
+		silent = append(silent, c)
+	}
+	g.wellBehaved(t)
+
+	for i, c := range halves {
+		if !c.waitClosed(15 * time.Second) {
+			t.Fatalf("half-sent handshake %d still open after 15s with header_timeout = 1s", i)
+		}
+	}
+	for i, c := range silent {
+		if !c.waitClosed(20 * time.Second) {
+			t.Fatalf("silent upgraded client %d still open after 20s with idle_timeout = 2s", i)
+		}
+	}
+	g.wellBehaved(t)
+}
