@@ -95,7 +95,8 @@ func (db *DB) ReplayAttempts(ctx context.Context, since time.Time, fn func(Attem
 }
 
 // AttemptFilter selects attempts for [DB.Attempts]. Zero fields select
-// everything.
+// everything. Only the time is indexed (see the schema), so IP and user
+// filters read the rows since Since: keep it set on a large journal.
 type AttemptFilter struct {
 	IP           string    // exact IP key text, as journaled
 	User         string    // exact user name

@@ -20,6 +20,20 @@ var benchAttempt = Attempt{
 	Reason:   "rate_limited_ip",
 }
 
+// benchMix is a varied stream of attempts: 65536 IPs and 1024 users, so
+// that the database sees realistic key spreads rather than one hot row.
+var benchMix = func() []Attempt {
+	mix := make([]Attempt, 1<<16)
+	for i := range mix {
+		a := benchAttempt
+		a.IP = netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), byte(i * 7)})
+		a.User = fmt.Sprintf("user%d", i%1024)
+		a.At = a.At.Add(time.Duration(i) * time.Millisecond)
+		mix[i] = a
+	}
+	return mix
+}()
+
 // BenchmarkEnqueue measures the caller's cost of journaling one attempt,
 // beside a bare buffered channel send of the same Attempt struct. The
 // queues are emptied between rounds with the timer stopped, so the figures
@@ -82,7 +96,7 @@ func BenchmarkJournalWrite(b *testing.B) {
 				// producer takes the writer's CPU.
 				time.Sleep(100 * time.Microsecond)
 			}
-			j.Attempt(benchAttempt)
+			j.Attempt(benchMix[i%len(benchMix)])
 		}
 		if err := j.Close(context.Background()); err != nil {
 			b.Fatal(err)
@@ -96,7 +110,8 @@ func BenchmarkJournalWrite(b *testing.B) {
 			j := NewJournal(db, nil)
 			b.ResetTimer()
 			start := time.Now()
-			paced(b.N, rate, func() { j.Attempt(benchAttempt) })
+			i := 0
+			paced(b.N, rate, func() { j.Attempt(benchMix[i%len(benchMix)]); i++ })
 			if err := j.Close(context.Background()); err != nil {
 				b.Fatal(err)
 			}
@@ -110,7 +125,7 @@ func BenchmarkJournalWrite(b *testing.B) {
 		b.ResetTimer()
 		start, cpu0 := time.Now(), cpuTime()
 		for i := 0; i < b.N; i++ {
-			a := benchAttempt
+			a := benchMix[i%len(benchMix)]
 			_, err := db.sql.ExecContext(ctx, insertAttemptSQL,
 				a.At.UnixMilli(), a.Endpoint, a.IP.String(), a.User, a.Success, a.Reason)
 			if err != nil {

@@ -20,9 +20,11 @@ CREATE TABLE connection_attempts (
 	success  INTEGER NOT NULL CHECK (success IN (0, 1)),
 	reason   TEXT    NOT NULL
 );
+-- Only the time is indexed: every query has a time bound (replay, audit
+-- --since, top, cleanup) and scans that range. An index keyed by ip or user
+-- receives rows in random key order, so each batch dirties a page per row:
+-- measured 29 us of CPU a row instead of 2.4 with 65536 distinct IPs.
 CREATE INDEX connection_attempts_at ON connection_attempts (at);
-CREATE INDEX connection_attempts_ip_at ON connection_attempts (ip, at);
-CREATE INDEX connection_attempts_user_at ON connection_attempts (user, at) WHERE user IS NOT NULL;
 
 CREATE TABLE ws_tokens (
 	token_hash TEXT    PRIMARY KEY,      -- lowercase hex of SHA-256 of the token
