@@ -124,6 +124,9 @@ func loadConfigFile(path string) (*config, error) {
 // decode parses doc strictly into c, keeping the values doc leaves out.
 func (c *config) decode(file string, doc []byte) error {
 	c.file, c.lines = file, keyLines(doc)
+	if err := c.checkDurations(doc); err != nil {
+		return err
+	}
 	d := toml.NewDecoder(bytes.NewReader(doc))
 	d.DisallowUnknownFields()
 	err := d.Decode(c)
@@ -142,6 +145,56 @@ func (c *config) decode(file string, doc []byte) error {
 		return fmt.Errorf("config %s:%d: %s: %s", file, line, strings.Join(de.Key(), "."), msg)
 	}
 	return fmt.Errorf("config %s: %w", file, err)
+}
+
+// durationKeys are the keys holding durations: "header_timeout",
+// "login.window", "endpoint.idle_timeout".
+var durationKeys = map[string]bool{
+	"header_timeout": true, "drain_timeout": true,
+	"login.window": true, "login.session_ttl": true, "token.ttl": true,
+	"cleanup.interval": true, "cleanup.token_age": true, "cleanup.rate_limit_age": true,
+	"endpoint.rate_limit_window": true, "endpoint.idle_timeout": true,
+	"endpoint.max_connection_duration": true,
+}
+
+// checkDurations refuses a duration written as a number: "10" would
+// otherwise read as ten nanoseconds. A document that does not parse is
+// left to the strict decoder, which names the error's line.
+func (c *config) checkDurations(doc []byte) error {
+	var raw map[string]any
+	if toml.Unmarshal(doc, &raw) != nil {
+		return nil
+	}
+	check := func(key, lineKey string, v any) error {
+		if _, ok := v.(string); durationKeys[key] && !ok {
+			return c.errAt(lineKey, "bad duration %v: want a string like \"90s\", \"5m\" or \"2h\"", v)
+		}
+		return nil
+	}
+	for k, v := range raw {
+		switch v := v.(type) {
+		case map[string]any:
+			for k2, v2 := range v {
+				if err := check(k+"."+k2, k+"."+k2, v2); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for i, e := range v {
+				m, _ := e.(map[string]any)
+				for k2, v2 := range m {
+					if err := check(k+"."+k2, fmt.Sprintf("%s.%d.%s", k, i+1, k2), v2); err != nil {
+						return err
+					}
+				}
+			}
+		default:
+			if err := check(k, k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // keyLines maps each key of doc to the line it is set on: "listen",
