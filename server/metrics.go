@@ -57,7 +57,7 @@ type EndpointMetrics struct {
 	connections prometheus.Gauge
 	messagesIn  prometheus.Counter
 	messagesOut prometheus.Counter
-	violations  prometheus.Counter
+	violations  [len(violationReasons)]prometheus.Counter
 	slow        prometheus.Counter
 	closed      [len(closeCodes) + 1]prometheus.Counter
 	reconnect   prometheus.Histogram

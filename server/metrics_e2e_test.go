@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -96,7 +97,8 @@ func TestMetricsEndToEnd(t *testing.T) {
 	step()
 	session := h.login("alice")
 	tok := h.token(cookie(session), "")
-	h.mustDial("/ws/chat?ws_token="+tok, cookie(session)) // ok
+	chatConn := h.mustDial("/ws/chat?ws_token="+tok, cookie(session)) // ok
+	badFrame(t, chatConn)
 	if resp, _ := h.do("POST", "/api/ws-token", nil, ""); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous token request: got %d, want 401", resp.StatusCode)
 	}
@@ -127,6 +129,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 		{"wsgate_connections_closed_total", map[string]string{"endpoint": "/ws/echo", "code": "1000"}, 1},
 		{"wsgate_messages_total", map[string]string{"endpoint": "/ws/echo", "direction": "in"}, 1},
 		{"wsgate_messages_total", map[string]string{"endpoint": "/ws/echo", "direction": "out"}, 1},
+		{"wsgate_protocol_violations_total", map[string]string{"endpoint": "/ws/chat", "reason": "bad_json"}, 1},
 		{"wsgate_token_requests_total", map[string]string{"result": "ok"}, 1},
 		{"wsgate_token_requests_total", map[string]string{"result": "authentication_required"}, 1},
 		{"wsgate_login_attempts_total", map[string]string{"result": "ok"}, 1},
@@ -152,6 +155,25 @@ func TestMetricsEndToEnd(t *testing.T) {
 		t.Errorf("database bytes: got %v, want the file's size", got)
 	}
 	assertNoClientLabels(t, fams, []string{"127.0.0.1", "alice", tok, "evil.example"})
+}
+
+// badFrame sends a frame that is not JSON and waits for the error answer.
+func badFrame(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, p, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read the error frame: %v", err)
+		}
+		if strings.Contains(string(p), `"bad_json"`) {
+			return
+		}
+	}
 }
 
 // TestRejectionsAreLoggedThrottled checks on a real server that a storm of

@@ -34,8 +34,9 @@ func newEndpointVecs() *endpointVecs {
 		}, []string{"endpoint", "direction"}),
 		violations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsgate_protocol_violations_total",
-			Help: "Client frames refused with an error message, by endpoint.",
-		}, []string{"endpoint"}),
+			Help: "Client frames the hub refused (answered with an error " +
+				"or closed for), by endpoint and reason.",
+		}, []string{"endpoint", "reason"}),
 		slow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wsgate_slow_consumers_total",
 			Help: "Connections closed because they did not read fast enough.",
@@ -66,12 +67,14 @@ func (v *endpointVecs) resolve(path string) *EndpointMetrics {
 		connections: v.connections.WithLabelValues(path),
 		messagesIn:  v.messages.WithLabelValues(path, "in"),
 		messagesOut: v.messages.WithLabelValues(path, "out"),
-		violations:  v.violations.WithLabelValues(path),
 		slow:        v.slow.WithLabelValues(path),
 		reconnect:   v.reconnect,
 	}
 	for i, r := range connectResults {
 		e.attempts[i] = v.attempts.WithLabelValues(path, r)
+	}
+	for i, r := range violationReasons {
+		e.violations[i] = v.violations.WithLabelValues(path, r)
 	}
 	for i, c := range closeCodeLabels() {
 		e.closed[i] = v.closed.WithLabelValues(path, c)

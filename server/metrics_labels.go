@@ -64,6 +64,23 @@ var clientErrorKinds = [...]string{
 	labelOther,
 }
 
+// violationReasons are the error codes the hub answers a client frame
+// with, and why it closes one (hub/frame.go, hub/reader.go): the reason
+// label of wsgate_protocol_violations_total. They tell a broken client
+// (bad_json, unknown_handler) from a noisy one (rate_limited).
+var violationReasons = [...]string{
+	"bad_json",
+	"bad_frame",
+	"unknown_handler",
+	"permission_denied",
+	"bad_channel",
+	"rate_limited",
+	"message_too_big",
+	"binary_frame",
+	"invalid_utf8",
+	labelOther,
+}
+
 // closeCodes are the close codes of SPEC section 6, the code label of
 // wsgate_connections_closed_total; 1005 and 1006 are what a peer that
 // vanished leaves behind.

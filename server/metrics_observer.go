@@ -40,13 +40,13 @@ func (m *Metrics) MessageOut(endpoint string, n int) {
 	m.Endpoint(endpoint).messagesOut.Add(float64(n))
 }
 
-// Violation counts one client frame refused on endpoint. The reason is not
-// a label: it is logged by the hub, and the counter stays one per endpoint.
+// Violation counts one client frame refused on endpoint, by reason (an
+// error code of the hub; others are counted as "other").
 func (m *Metrics) Violation(endpoint, reason string) {
 	if m == nil {
 		return
 	}
-	m.Endpoint(endpoint).violations.Inc()
+	m.Endpoint(endpoint).violations[indexOf(violationReasons[:], reason)].Inc()
 }
 
 // SlowConsumer counts one connection of endpoint closed for not reading.

@@ -245,6 +245,7 @@ func TestMetricsObserver(t *testing.T) {
 	m.MessageIn("/ws/chat")
 	m.MessageOut("/ws/chat", 5)
 	m.Violation("/ws/chat", "bad_json")
+	m.Violation("/ws/chat", "203.0.113.1")
 	m.SlowConsumer("/ws/chat")
 
 	fams := scrapeMetrics(t, m)
@@ -258,7 +259,8 @@ func TestMetricsObserver(t *testing.T) {
 		{"wsgate_connections_closed_total", map[string]string{"endpoint": "/ws/chat", "code": "other"}, 1},
 		{"wsgate_messages_total", map[string]string{"endpoint": "/ws/chat", "direction": "in"}, 1},
 		{"wsgate_messages_total", map[string]string{"endpoint": "/ws/chat", "direction": "out"}, 5},
-		{"wsgate_protocol_violations_total", map[string]string{"endpoint": "/ws/chat"}, 1},
+		{"wsgate_protocol_violations_total", map[string]string{"endpoint": "/ws/chat", "reason": "bad_json"}, 1},
+		{"wsgate_protocol_violations_total", map[string]string{"endpoint": "/ws/chat", "reason": "other"}, 1},
 		{"wsgate_slow_consumers_total", map[string]string{"endpoint": "/ws/chat"}, 1},
 	}
 	for _, w := range want {
@@ -281,6 +283,7 @@ func TestMetricsLabelsCarryNoClient(t *testing.T) {
 		m.ClientError(s)
 		m.Opened(s)
 		m.MessageIn(s)
+		m.Violation(s, s)
 	}
 	assertNoClientLabels(t, scrapeMetrics(t, m), hostile)
 }
@@ -322,6 +325,7 @@ func TestMetricsHotPathAllocs(t *testing.T) {
 		{"ClientError", func() { m.ClientError("giveup") }},
 		{"Opened+Closed", func() { m.Opened("/ws/echo"); m.Closed("/ws/echo", 4429) }},
 		{"Messages", func() { m.MessageIn("/ws/echo"); m.MessageOut("/ws/echo", 3) }},
+		{"Violation", func() { m.Violation("/ws/echo", "rate_limited") }},
 		{"JournalFlushed", func() { m.JournalFlushed(5, time.Millisecond) }},
 	}
 	for _, p := range paths {
