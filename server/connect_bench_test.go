@@ -215,4 +215,3 @@ func TestConnectPathAllocs(t *testing.T) {
 		t.Errorf("allocations: accepted %.1f (want <= 2), rejected %.1f (want <= accepted)", accepted, rejected)
 	}
 }
-

@@ -52,10 +52,10 @@ func TestOriginsAllow(t *testing.T) {
 		{"https://example.org", "gw", false, false},
 		{"https://xexample.org", "gw", false, false},
 		{"http://[::1]:3000", "gw", false, true},
-		{"http://gw:8080", "gw:8080", false, true},        // own origin
-		{"https://gw:8080", "gw:8080", false, false},      // own host, other scheme
-		{"https://gw", "gw:443", true, true},              // own origin over TLS
-		{"http://gw:8081", "gw:8080", false, false},       // own host, other port
+		{"http://gw:8080", "gw:8080", false, true},   // own origin
+		{"https://gw:8080", "gw:8080", false, false}, // own host, other scheme
+		{"https://gw", "gw:443", true, true},         // own origin over TLS
+		{"http://gw:8081", "gw:8080", false, false},  // own host, other port
 		{"null", "gw", false, false},
 		{"", "gw", false, false},
 	}
