@@ -37,12 +37,16 @@ func (db *DB) CreateSession(ctx context.Context, user string, ttl time.Duration)
 	secret := randomHex(32)
 	now := time.Now()
 	s := Session{ID: SessionID(secret), User: u, ExpiresAt: now.Add(ttl)}
-	_, err = db.sql.ExecContext(ctx, `
+	res, err := db.sql.ExecContext(ctx, `
 		INSERT INTO sessions (id, user_id, created_at, expires_at)
 		SELECT ?, id, ?, ? FROM users WHERE name = ?`,
 		s.ID, now.UnixMilli(), s.ExpiresAt.UnixMilli(), user)
 	if err != nil {
 		return "", Session{}, db.fail("create session of "+user, err)
+	}
+	// The user may have been removed since it was read.
+	if err := affected(res, "create session of "+user); err != nil {
+		return "", Session{}, err
 	}
 	return secret, s, nil
 }
