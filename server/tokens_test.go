@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wsgate/wsgate/persist"
 )
 
 func TestTokenStoreLifecycle(t *testing.T) {
@@ -103,7 +105,9 @@ func TestPeriodicCleanup(t *testing.T) {
 	if all, _, err := countTokenRows(h.path); err != nil || all != 0 {
 		t.Errorf("tokens after cleanup: %d (%v), want 0", all, err)
 	}
-	h.attempts(0)
+	if rows, err := h.db.Attempts(context.Background(), persist.AttemptFilter{Limit: 10}); err != nil || len(rows) != 0 {
+		t.Errorf("attempts after cleanup: %d (%v), want 0", len(rows), err)
+	}
 }
 
 func TestPeriodicCleanupRunsOnItsInterval(t *testing.T) {
@@ -113,5 +117,8 @@ func TestPeriodicCleanupRunsOnItsInterval(t *testing.T) {
 	h.mustDial("/ws/echo", nil).CloseNow()
 	h.attempts(1)
 	h.clock.Advance(2 * time.Hour)
-	h.attempts(0) // polls until the loop has deleted the old attempt
+	waitFor(t, func() bool {
+		rows, err := h.db.Attempts(context.Background(), persist.AttemptFilter{Limit: 10})
+		return err == nil && len(rows) == 0
+	})
 }
