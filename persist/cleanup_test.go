@@ -3,6 +3,7 @@ package persist
 import (
 	"context"
 	"crypto/sha256"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -134,5 +135,49 @@ func TestCleanupWhileWriting(t *testing.T) {
 	left := count(t, db, "SELECT count(*) FROM connection_attempts")
 	if deleted != total/2 || left != total/2 {
 		t.Errorf("got %d deleted, %d left; want %d and %d", deleted, left, total/2, total/2)
+	}
+}
+
+// TestCleanupMatchesModel compares Cleanup with a list of times filtered
+// by hand, over random rows and cutoffs that often land exactly on a row.
+func TestCleanupMatchesModel(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var model []int64
+	j := NewJournal(db, nil)
+	for range 500 {
+		at := rng.Int64N(1000)
+		model = append(model, at)
+		j.Attempt(Attempt{At: time.UnixMilli(at), Endpoint: "/e", IP: ipA, Reason: "ok"})
+	}
+	closeJournal(t, j)
+
+	for range 20 {
+		cut := model[rng.IntN(len(model))] + rng.Int64N(3) - 1
+		var want int64
+		var kept []int64
+		for _, at := range model {
+			if at < cut {
+				want++
+			} else {
+				kept = append(kept, at)
+			}
+		}
+		dry, err := db.Cleanup(ctx, time.UnixMilli(0), time.UnixMilli(cut), true)
+		if err != nil || dry.Attempts != want {
+			t.Fatalf("dry cutoff %d: got %d, %v; want %d", cut, dry.Attempts, err, want)
+		}
+		got, err := db.Cleanup(ctx, time.UnixMilli(0), time.UnixMilli(cut), false)
+		if err != nil || got.Attempts != want {
+			t.Fatalf("cutoff %d: got %d, %v; want %d", cut, got.Attempts, err, want)
+		}
+		model = kept
+		if left := count(t, db, "SELECT count(*) FROM connection_attempts"); left != int64(len(model)) {
+			t.Fatalf("cutoff %d: got %d rows left, want %d", cut, left, len(model))
+		}
+		if len(model) == 0 {
+			break
+		}
 	}
 }

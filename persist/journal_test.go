@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // closeJournal closes j with a generous deadline and fails on error.
@@ -302,4 +304,17 @@ func TestEnqueueAllocs(t *testing.T) {
 	if got := testing.AllocsPerRun(1000, func() { full.Attempt(a) }); got != 0 {
 		t.Errorf("dropping: got %v allocations, want 0", got)
 	}
+}
+
+// TestJournalCloseStopsWriter checks that Close leaves no goroutine behind,
+// after a busy journal and after an idle one.
+func TestJournalCloseStopsWriter(t *testing.T) {
+	db := openTest(t)
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	busy := NewJournal(db, &JournalOptions{BatchSize: 7, FlushInterval: time.Millisecond})
+	for range 100 {
+		busy.Attempt(Attempt{At: time.Now(), Endpoint: "/e", Reason: "ok"})
+	}
+	closeJournal(t, busy)
+	closeJournal(t, NewJournal(db, nil))
 }
