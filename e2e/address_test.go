@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -178,6 +179,10 @@ func TestKeyFloodKeepsHotKey(t *testing.T) {
 	// so that garbage collector timing cannot fail the test.
 	if grown := rssAfter - rssBefore; grown > 64<<10 {
 		t.Errorf("resident memory grew by %d KiB over 19000 evicted keys, want under 64 MiB", grown)
+	}
+	// No metric label carries an address.
+	if m := g.metricsText(t); strings.Contains(m, hot) || strings.Contains(m, cold) || strings.Contains(m, "10.0.1.0") {
+		t.Errorf("/metrics names a client address")
 	}
 	g.wellBehaved(t)
 }

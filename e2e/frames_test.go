@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -59,6 +60,42 @@ func TestInvalidFrames(t *testing.T) {
 				t.Fatalf("connection still open 10s after the close")
 			}
 		})
+	}
+	g.wellBehaved(t)
+}
+
+// TestRepeatedViolations: a client that keeps sending frames no handler
+// accepts gets an error for each, and is closed with 1008 once it has
+// made more than max_violations in a minute.
+func TestRepeatedViolations(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.MaxViolations = 3
+	g := startGateway(t, cfg)
+
+	c, _ := g.rawUpgrade(t, "/ws/chat")
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	expect := func(what string) []byte {
+		t.Helper()
+		op, payload, err := c.readFrame()
+		if err != nil || op != opText || !bytes.Contains(payload, []byte(what)) {
+			t.Fatalf("got frame %#x %q (%v), want %s", op, payload, err, what)
+		}
+		return payload
+	}
+	// Up to max_violations: an error answer each, and the connection
+	// still works.
+	for _, msg := range []string{`not json`, `{"no":"handler"}`, `{"handler":"_internal"}`} {
+		c.write(frame(true, false, opText, []byte(msg), true))
+		expect(`"type":"error"`)
+	}
+	c.write(frame(true, false, opText, []byte(`{"handler":"change_channel","channel":"ok"}`), true))
+	expect(`"type":"channel"`)
+
+	// One more: closed with 1008 (an error answer may come first).
+	c.write(frame(true, false, opText, []byte(`{"handler":"nope"}`), true))
+	code, err := c.readClose(10 * time.Second)
+	if err != nil || code != 1008 {
+		t.Fatalf("violation 4 of max 3: got close %d (%v), want 1008", code, err)
 	}
 	g.wellBehaved(t)
 }
@@ -129,28 +166,37 @@ func TestNeverReadingSubscriber(t *testing.T) {
 	pub.SetReadLimit(1 << 20)
 
 	// 600 messages of 30 KiB, 18 MiB in all: more than loopback's socket
-	// buffers (4 MiB each way at most here) and any sane send queue.
-	const messages = 600
+	// buffers (4 MiB each way at most here) and any sane send queue. The
+	// publisher stays at most 64 messages ahead of the slower reading
+	// client, so only the stuck one can ever fall behind.
+	const messages, ahead = 600, 64
 	payload := strings.Repeat("z", 30<<10)
 	var wg sync.WaitGroup
-	received := make(chan int, 2)
-	for _, c := range []*websocket.Conn{reader, pub} {
+	counts := [2]atomic.Int64{}
+	for i, c := range []*websocket.Conn{reader, pub} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			received <- countMessages(ctx, c, messages)
+			countMessages(ctx, c, messages, &counts[i])
 		}()
 	}
 	for i := 0; i < messages; i++ {
+		for min(counts[0].Load(), counts[1].Load()) < int64(i-ahead) {
+			if ctx.Err() != nil {
+				t.Fatalf("reading clients stuck at %d and %d of %d messages",
+					counts[0].Load(), counts[1].Load(), i)
+			}
+			time.Sleep(time.Millisecond)
+		}
 		msg := fmt.Sprintf(`{"handler":"publish","data":{"n":%d,"pad":%q}}`, i, payload)
 		if err := pub.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
 			t.Fatalf("publish %d: %v", i, err)
 		}
 	}
 	wg.Wait()
-	for i := 0; i < 2; i++ {
-		if n := <-received; n != messages {
-			t.Errorf("a reading client got %d messages, want %d", n, messages)
+	for i := range counts {
+		if n := counts[i].Load(); n != messages {
+			t.Errorf("reading client %d got %d messages, want %d", i, n, messages)
 		}
 	}
 
@@ -159,22 +205,24 @@ func TestNeverReadingSubscriber(t *testing.T) {
 	if !stuck.waitClosed(20 * time.Second) {
 		t.Fatalf("never-reading subscriber still connected after the flood")
 	}
+	if n := g.metric(t, "wsgate_slow_consumers_total", `endpoint="/ws/chat"`); n != 1 {
+		t.Errorf("wsgate_slow_consumers_total: got %v, want 1 (the stuck subscriber only)", n)
+	}
 	g.wellBehaved(t)
 }
 
-// countMessages reads until want publish messages arrived or ctx ends.
-func countMessages(ctx context.Context, c *websocket.Conn, want int) int {
-	n := 0
-	for n < want {
+// countMessages reads until want publish messages arrived or ctx ends,
+// counting them in n.
+func countMessages(ctx context.Context, c *websocket.Conn, want int64, n *atomic.Int64) {
+	for n.Load() < want {
 		_, b, err := c.Read(ctx)
 		if err != nil {
-			return n
+			return
 		}
 		if bytes.Contains(b, []byte(`"type":"message"`)) {
-			n++
+			n.Add(1)
 		}
 	}
-	return n
 }
 
 // rawDialSmallBuffer is rawDial with a 4 KiB receive buffer.

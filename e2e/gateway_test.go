@@ -29,11 +29,12 @@ type gateway struct {
 	client *http.Client  // its own transport, so idle connections end with it
 }
 
-// startGateway writes cfg and starts "wsgate serve --config" on it, and
-// returns once /readyz answers 200. The process is killed when t ends.
-func startGateway(t *testing.T, cfg *config) *gateway {
+// startGateway writes cfg and starts "wsgate serve --config" on it with
+// the extra flags, and returns once /readyz answers 200. The process is
+// killed when t ends.
+func startGateway(t *testing.T, cfg *config, flags ...string) *gateway {
 	t.Helper()
-	g := &gateway{t: t, cfg: cfg, cfgPath: cfg.write(t, t.TempDir())}
+	g := &gateway{t: t, cfg: cfg, cfgPath: cfg.write(t, t.TempDir()), flags: flags}
 	g.start()
 	return g
 }
@@ -207,4 +208,13 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// readFileIfExists reads path, or returns nothing if it does not exist.
+func readFileIfExists(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	return b, err
 }

@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"bufio"
 	"database/sql"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,32 +17,37 @@ import (
 // labels). It fails the test when the series is missing.
 func (g *gateway) metric(t *testing.T, name, labels string) float64 {
 	t.Helper()
-	resp, err := g.client.Get(g.url("/metrics"))
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: got %d, want 200", resp.StatusCode)
-	}
 	series := name
 	if labels != "" {
 		series += "{" + labels + "}"
 	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	for _, line := range strings.Split(g.metricsText(t), "\n") {
+		f := strings.Fields(line)
 		if len(f) >= 2 && f[0] == series {
 			v, err := strconv.ParseFloat(f[1], 64)
 			if err != nil {
-				t.Fatalf("parse %s: %v", sc.Text(), err)
+				t.Fatalf("parse %s: %v", line, err)
 			}
 			return v
 		}
 	}
 	t.Fatalf("no series %s in /metrics", series)
 	return 0
+}
+
+// metricsText returns the body of /metrics.
+func (g *gateway) metricsText(t *testing.T) string {
+	t.Helper()
+	resp, err := g.client.Get(g.url("/metrics"))
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: got %d (%v), want 200", resp.StatusCode, err)
+	}
+	return string(b)
 }
 
 // openDB opens the gateway's SQLite file with the sqlite3 driver. While
