@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -16,7 +17,8 @@ func echoEndpoint() *Endpoint {
 }
 
 func TestEchoSendsFramesBack(t *testing.T) {
-	ts := newTestServer(t, nil, echoEndpoint())
+	rec := newRecorder()
+	ts := newTestServer(t, &Options{Observer: rec}, echoEndpoint())
 	c := ts.dial(t, "")
 	ctx := context.Background()
 
@@ -39,6 +41,38 @@ func TestEchoSendsFramesBack(t *testing.T) {
 		}
 		if typ != f.typ || !bytes.Equal(got, f.payload) {
 			t.Errorf("got %v %q, want %v %q", typ, got, f.typ, f.payload)
+		}
+	}
+
+	c.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, "close reported", func() bool { return rec.get("closed /ws/echo 1000") == 1 })
+	want := "closed /ws/echo 1000=1 in /ws/echo=4 opened /ws/echo=1 out /ws/echo=4 "
+	if got := rec.String(); got != want {
+		t.Errorf("got events %q, want %q", got, want)
+	}
+}
+
+func TestEchoRateLimitDropsFrames(t *testing.T) {
+	clock := newFakeClock()
+	rec := newRecorder()
+	ep := echoEndpoint()
+	ep.MessageRate, ep.MessageBurst = 1, 2
+	ts := newTestServer(t, &Options{Clock: clock.Now, Observer: rec}, ep)
+	c := ts.dial(t, "")
+
+	// Echo has no error frames: frames over the rate are dropped.
+	for _, s := range []string{"1", "2", "3"} {
+		send(t, c, s)
+	}
+	waitFor(t, "three frames handled", func() bool { return rec.get("violation rate_limited") == 1 })
+	clock.Advance(time.Second)
+	send(t, c, "4")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	for _, want := range []string{"1", "2", "4"} {
+		_, got, err := c.Read(ctx)
+		if err != nil || string(got) != want {
+			t.Fatalf("got %q, %v; want %q", got, err, want)
 		}
 	}
 }

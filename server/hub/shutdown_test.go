@@ -23,9 +23,11 @@ func TestShutdownSpreadsRetryHints(t *testing.T) {
 		hint int64
 	}
 	results := make(chan result, len(clients))
+	readCtx, stop := context.WithTimeout(context.Background(), testTimeout)
+	defer stop()
 	for _, c := range clients {
 		go func() {
-			_, _, err := c.Read(context.Background())
+			_, _, err := c.Read(readCtx)
 			var ce websocket.CloseError
 			errorsAs(err, &ce)
 			var r struct {
