@@ -24,8 +24,12 @@ type Endpoint struct {
 	// close the connection with 1009. 0 means the library default (32 KiB).
 	MaxMessageBytes int64
 
-	// MessageRate and MessageBurst form each connection's token bucket.
-	// A rate of 0 or less disables message rate limiting.
+	// MessageRate and MessageBurst form each connection's token bucket,
+	// on either handler. A rate of 0 or less disables message rate
+	// limiting. The channels handler answers a message over the rate with
+	// an error frame; echo, whose stream carries only the client's own
+	// frames, drops it. Either closes with 4429 a connection that stays
+	// over the rate for 5 seconds.
 	MessageRate  float64
 	MessageBurst int
 

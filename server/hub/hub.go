@@ -20,7 +20,9 @@ type Options struct {
 	Logger *slog.Logger
 
 	// SendQueue is the number of outgoing messages a connection may have
-	// waiting before it counts as a slow consumer and is closed; default 256.
+	// waiting before it counts as a slow consumer and is closed; default
+	// 128. The queue is allocated whole when a connection opens, 32 bytes
+	// a slot (4 KiB at the default), beside coder/websocket's 22-24 KiB.
 	SendQueue int
 
 	// PingInterval is the keepalive period; a peer that does not answer a
@@ -67,7 +69,7 @@ func New(opts *Options) *Hub {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.SendQueue <= 0 {
-		o.SendQueue = 256
+		o.SendQueue = 128
 	}
 	if o.PingInterval == 0 {
 		o.PingInterval = 30 * time.Second
