@@ -58,13 +58,16 @@ type Journal struct {
 	queue chan entry
 	opts  JournalOptions
 
-	// gate counts senders inside an enqueue; Close adds gateClosed to it
-	// and waits for the senders to leave, so no entry slips into the queue
-	// after the writer's final drain.
-	gate atomic.Int64
+	// entered counts enqueue calls, and Close sets its closedBit. Every
+	// call that entered ends up either received by the writer or counted
+	// in refused, so the writer's final drain knows when no sender is
+	// still on its way: received + refused == entered without the bit.
+	// One atomic add per enqueue, where a gate around the send took two.
+	entered atomic.Uint64
+	refused atomic.Uint64 // enqueue calls that found the queue full or closed
 
 	written atomic.Uint64
-	dropped atomic.Uint64
+	lost    atomic.Uint64 // accepted entries whose commit failed or was cut short by Close
 
 	closing chan context.Context // receives Close's context once
 	done    chan error           // closed when the writer has returned
@@ -72,9 +75,8 @@ type Journal struct {
 	result  error                // the writer's final error, set before done closes
 }
 
-// gateClosed is added to Journal.gate by Close: far below any number of
-// concurrent senders, so the gate reads negative from then on.
-const gateClosed = -1 << 40
+// closedBit is set in Journal.entered by Close.
+const closedBit = 1 << 63
 
 // entryKind tells the writer which statement an entry needs.
 type entryKind uint8
@@ -160,22 +162,29 @@ func (j *Journal) TokenUsed(hash [32]byte, at time.Time) bool {
 	return j.enqueue(entry{kind: kindTokenUsed, at: at.UnixMilli(), hash: hash})
 }
 
-// enqueue sends e without blocking, counting it as dropped when the queue
+// enqueue sends e without blocking, counting it as refused when the queue
 // is full or the journal closed.
 func (j *Journal) enqueue(e entry) bool {
-	ok := false
-	if j.gate.Add(1) > 0 {
-		select {
-		case j.queue <- e:
-			ok = true
-		default:
-		}
+	if j.entered.Add(1)&closedBit != 0 {
+		j.refused.Add(1)
+		return false
 	}
-	j.gate.Add(-1)
-	if !ok {
-		j.dropped.Add(1)
+	select {
+	case j.queue <- e:
+		return true
+	default:
+		j.refused.Add(1)
+		return false
 	}
-	return ok
+}
+
+// settled reports whether every enqueue call has finished, given how many
+// entries the writer has received. Valid once closedBit is set; refused is
+// read before entered so that a sender between the two reads can only make
+// it answer false.
+func (j *Journal) settled(received uint64) bool {
+	refused := j.refused.Load()
+	return received+refused == j.entered.Load()&^closedBit
 }
 
 // Written returns how many entries have been committed.
@@ -183,7 +192,7 @@ func (j *Journal) Written() uint64 { return j.written.Load() }
 
 // Dropped returns how many entries were refused (queue full, journal
 // closed) or lost to a failed commit.
-func (j *Journal) Dropped() uint64 { return j.dropped.Load() }
+func (j *Journal) Dropped() uint64 { return j.refused.Load() + j.lost.Load() }
 
 // QueueDepth returns how many entries wait for the writer.
 func (j *Journal) QueueDepth() int { return len(j.queue) }
@@ -200,14 +209,9 @@ func (j *Journal) Close(ctx context.Context) error {
 	return j.result
 }
 
-// shut closes the gate, waits for the senders inside it, and hands ctx to
-// the writer for its final drain.
+// shut refuses further entries and hands ctx to the writer for its final
+// drain.
 func (j *Journal) shut(ctx context.Context) {
-	j.gate.Add(gateClosed)
-	for j.gate.Load() != gateClosed {
-		// A sender between its two gate updates is running a
-		// non-blocking send: a few nanoseconds.
-		yield()
-	}
+	j.entered.Or(closedBit)
 	j.closing <- ctx
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// yield lets a sender that is between its gate updates finish.
+// yield lets a sender that has entered enqueue but not yet sent finish.
 func yield() { runtime.Gosched() }
 
 // Statements of the journal writer.
@@ -38,6 +38,8 @@ type writer struct {
 	timer *time.Timer
 	args  []any // reused arguments of the multi-row INSERT
 
+	received uint64 // entries taken from the queue
+
 	// lastIP and lastIPText cache the previous address's text: under
 	// attack one address repeats.
 	lastIP     netip.Addr
@@ -61,6 +63,7 @@ func (w *writer) run() {
 	for {
 		select {
 		case e := <-w.j.queue:
+			w.received++
 			if ctx, closing := w.collect(e); closing {
 				err = w.drain(ctx)
 				w.finish(err)
@@ -94,6 +97,7 @@ func (w *writer) collect(first entry) (context.Context, bool) {
 		}
 		select {
 		case e := <-w.j.queue:
+			w.received++
 			w.batch = append(w.batch, e)
 		case <-w.timer.C:
 			w.flush()
@@ -115,6 +119,7 @@ func (w *writer) take() bool {
 	for len(w.batch) < cap(w.batch) {
 		select {
 		case e := <-w.j.queue:
+			w.received++
 			w.batch = append(w.batch, e)
 		default:
 			return len(w.batch) > n
@@ -123,21 +128,27 @@ func (w *writer) take() bool {
 	return len(w.batch) > n
 }
 
-// drain commits everything still queued. The gate is closed, so the queue
-// only shrinks. When ctx ends first, the rest is counted as dropped.
+// drain commits everything accepted before Close: it takes from the queue
+// until every sender that entered before Close has either sent or been
+// refused. When ctx ends first, the rest is received and counted as lost.
 func (w *writer) drain(ctx context.Context) error {
+	var err error
 	for {
 		w.batch = w.batch[:0]
 		w.take()
 		if len(w.batch) == 0 {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			w.j.dropped.Add(uint64(len(w.batch) + len(w.j.queue)))
-			for len(w.j.queue) > 0 {
-				<-w.j.queue
+			if w.j.settled(w.received) {
+				return err
 			}
-			return fmt.Errorf("close journal: %w", err)
+			yield()
+			continue
+		}
+		if err == nil && ctx.Err() != nil {
+			err = fmt.Errorf("close journal: %w", ctx.Err())
+		}
+		if err != nil {
+			w.j.lost.Add(uint64(len(w.batch)))
+			continue
 		}
 		w.flush()
 	}
@@ -150,7 +161,7 @@ func (w *writer) flush() {
 	}
 	start := time.Now()
 	if err := w.commit(); err != nil {
-		w.j.dropped.Add(uint64(len(w.batch)))
+		w.j.lost.Add(uint64(len(w.batch)))
 		if w.j.opts.OnError != nil {
 			w.j.opts.OnError(w.db.fail("write journal", err), len(w.batch))
 		}
