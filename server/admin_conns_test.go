@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -196,5 +197,60 @@ func TestAdminSendRefusesBadBodies(t *testing.T) {
 		if code != http.StatusBadRequest || body["error"] != "bad_request" || body["message"] == "" {
 			t.Errorf("%s: got %d %v, want 400 bad_request", tt.name, code, body)
 		}
+	}
+}
+
+// TestAdminConnectionRoutes goes through the real server: the routes, the
+// admin check and a connection made with a token.
+func TestAdminConnectionRoutes(t *testing.T) {
+	h := newHarness(t, "", nil)
+	admin, plain := h.apiKey("ops", PermAdmin), h.apiKey("app")
+	h.addUser("ann")
+	c := h.mustDial("/ws/chat?ws_token="+h.token(admin, `{"user":"ann"}`), nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for h.srv.Hub().Count("/ws/chat") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("connection never registered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	for _, creds := range []struct {
+		hdr  http.Header
+		want int
+	}{{nil, http.StatusUnauthorized}, {plain, http.StatusForbidden}} {
+		if resp, _ := h.do("GET", "/api/admin/connections", creds.hdr, ""); resp.StatusCode != creds.want {
+			t.Errorf("list without admin: got %d, want %d", resp.StatusCode, creds.want)
+		}
+		if resp, _ := h.do("POST", "/api/admin/send", creds.hdr, `{"all":true,"message":1}`); resp.StatusCode != creds.want {
+			t.Errorf("send without admin: got %d, want %d", resp.StatusCode, creds.want)
+		}
+	}
+
+	resp, body := h.do("GET", "/api/admin/connections", admin, "")
+	var list struct{ Connections []adminConn }
+	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != http.StatusOK || len(list.Connections) != 1 {
+		t.Fatalf("list: got %d %s, want one connection", resp.StatusCode, body)
+	}
+	got := list.Connections[0]
+	if got.User == nil || *got.User != "ann" || got.Channel == nil || *got.Channel != "lobby" || got.IP != "127.0.0.1" {
+		t.Errorf("got %s, want ann in lobby from 127.0.0.1", body)
+	}
+
+	resp, body = h.do("POST", "/api/admin/send", admin, `{"user":"ann","message":{"note":"hi"}}`)
+	if resp.StatusCode != http.StatusOK || string(bytes.TrimSpace(body)) != `{"delivered":1}` {
+		t.Errorf("send: got %d %s, want delivered 1", resp.StatusCode, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, p, err := c.Read(ctx); err != nil || !strings.Contains(string(p), `"data":{"note":"hi"}`) {
+		t.Errorf("client got %s, %v; want the pushed message", p, err)
+	}
+
+	if resp, _ := h.do("DELETE", "/api/admin/connections/"+got.ID, admin, ""); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("delete: got %d, want 204", resp.StatusCode)
+	}
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("got %v after delete, want close 1008", err)
 	}
 }
