@@ -24,6 +24,7 @@ type config struct {
 	MaxViolations       int        `toml:"max_violations,omitempty"`
 	HeaderTimeout       string     `toml:"header_timeout,omitempty"`
 	MaxHeaderBytes      int        `toml:"max_header_bytes,omitempty"`
+	DrainTimeout        string     `toml:"drain_timeout,omitempty"`
 	Token               *tokenConf `toml:"token,omitempty"`
 	Cleanup             cleanConf  `toml:"cleanup"`
 	Endpoints           []endpoint `toml:"endpoint"`

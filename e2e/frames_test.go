@@ -100,6 +100,35 @@ func TestRepeatedViolations(t *testing.T) {
 	g.wellBehaved(t)
 }
 
+// TestPingFloodWithoutReading: a client that floods pings and never reads
+// the pongs cannot make the server buffer them: the connection ends once
+// the pongs back up, and others are served meanwhile.
+func TestPingFloodWithoutReading(t *testing.T) {
+	g := startGateway(t, baseConfig(t))
+	c := g.rawDialSmallBuffer(t)
+	c.write([]byte(upgradeRequest(g.cfg.Listen, "/ws/echo")))
+	if resp := c.readResponse(); resp.StatusCode != 101 {
+		t.Fatalf("handshake: got %d, want 101", resp.StatusCode)
+	}
+
+	// 125-byte pings (the largest allowed), 64 KiB at a time, until the
+	// server stops taking them or 64 MiB have gone out: pongs for all of
+	// them would be 64 MiB the client never reads.
+	ping := bytes.Repeat(frame(true, false, opPing, bytes.Repeat([]byte("p"), 125), true), 64<<10/135)
+	sent := 0
+	for ; sent < 64<<20; sent += len(ping) {
+		c.nc.SetWriteDeadline(time.Now().Add(15 * time.Second))
+		if _, err := c.nc.Write(ping); err != nil {
+			break
+		}
+	}
+	g.wellBehaved(t)
+	if !c.waitClosed(30 * time.Second) {
+		t.Fatalf("ping flood of %d bytes: connection still open", sent)
+	}
+	g.wellBehaved(t)
+}
+
 // TestCompressionBomb: a client offering permessage-deflate does not get
 // it, so a small compressed frame cannot inflate into a huge message. If a
 // later version negotiates compression, the inflated size must still be
