@@ -69,7 +69,7 @@ func (l *launcher) start(ctx context.Context, target string, sc *scenario) (*ser
 	if l.opts.Addr != "" {
 		return &server{target: targetWsgate, addr: l.opts.Addr, pid: l.opts.PID}, nil
 	}
-	return l.startWsgate(ctx, sc.needsUser)
+	return l.startWsgate(ctx, sc)
 }
 
 // startBaseline re-runs this executable as "baseline-server" and reads
@@ -112,7 +112,7 @@ func (l *launcher) startBaseline(ctx context.Context) (*server, error) {
 // startWsgate writes a configuration with a free port and a new
 // database, adds the benchmark user when the scenario needs one, starts
 // "wsgate serve" and waits for /readyz.
-func (l *launcher) startWsgate(ctx context.Context, needsUser bool) (*server, error) {
+func (l *launcher) startWsgate(ctx context.Context, sc *scenario) (*server, error) {
 	dir := filepath.Join(l.dir, fmt.Sprintf("wsgate-%d", l.trials))
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("start wsgate: %w", err)
@@ -121,11 +121,15 @@ func (l *launcher) startWsgate(ctx context.Context, needsUser bool) (*server, er
 	if err != nil {
 		return nil, err
 	}
-	cfg, db, err := writeConfig(dir, addr)
+	p := defaultConfigParams()
+	if sc.tune != nil {
+		sc.tune(&p, l.opts)
+	}
+	cfg, db, err := writeConfig(dir, addr, p)
 	if err != nil {
 		return nil, err
 	}
-	if needsUser {
+	if sc.needsUser {
 		if err := l.copyUsers(ctx, db); err != nil {
 			return nil, err
 		}
@@ -145,10 +149,9 @@ func (l *launcher) startWsgate(ctx context.Context, needsUser bool) (*server, er
 	return s, nil
 }
 
-// writeConfig writes a wsgate configuration for addr with its database
-// in dir, and returns both paths.
-func writeConfig(dir, addr string) (cfg, db string, err error) {
-	p := defaultConfigParams()
+// writeConfig writes the wsgate configuration p for addr with its
+// database in dir, and returns both paths.
+func writeConfig(dir, addr string, p configParams) (cfg, db string, err error) {
 	p.Listen, p.Database = addr, filepath.Join(dir, "wsgate.db")
 	cfg = filepath.Join(dir, "wsgate.toml")
 	if err := os.WriteFile(cfg, []byte(wsgateConfig(p)), 0o600); err != nil {
@@ -184,7 +187,7 @@ func (l *launcher) makeUsers(ctx context.Context) error {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return fmt.Errorf("make users: %w", err)
 	}
-	cfg, db, err := writeConfig(dir, "127.0.0.1:0")
+	cfg, db, err := writeConfig(dir, "127.0.0.1:0", defaultConfigParams())
 	if err != nil {
 		return err
 	}

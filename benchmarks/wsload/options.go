@@ -88,8 +88,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
-	fs.IntVar(&o.Rounds, "rounds", 3, "`n` alternations of wsgate and the baseline per scenario")
-	fs.DurationVar(&o.Duration, "duration", 3*time.Second, "measured time of a handshake, reject, token or fanout trial")
+	fs.IntVar(&o.Rounds, "rounds", 5, "`n` alternations of wsgate and the baseline per scenario")
+	fs.DurationVar(&o.Duration, "duration", 2*time.Second, "measured time of a handshake, reject, token or fanout trial")
 	fs.DurationVar(&o.StormDuration, "storm-duration", 6*time.Second, "measured time of a storm trial")
 	fs.IntVar(&o.Dialers, "dialers", 32, "parallel handshake loops in handshake and reject")
 	fs.IntVar(&o.StormClients, "storm-clients", 2000, "distinct client addresses in the storm")

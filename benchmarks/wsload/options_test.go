@@ -17,7 +17,7 @@ func TestParseArgs(t *testing.T) {
 		wantErr error // nil: must succeed
 	}{
 		{"defaults", nil, func(o *options) bool {
-			return slices.Equal(o.Scenarios, scenarioNames) && o.Rounds == 3 && o.Duration == 3*time.Second
+			return slices.Equal(o.Scenarios, scenarioNames) && o.Rounds == 5 && o.Duration == 2*time.Second
 		}, nil},
 		{"scenarios and flags mixed", []string{"storm", "--rounds", "5", "idle", "--idle-conns=100"}, func(o *options) bool {
 			return slices.Equal(o.Scenarios, []string{"storm", "idle"}) && o.Rounds == 5 && o.IdleConns == 100

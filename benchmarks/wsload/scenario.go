@@ -10,9 +10,12 @@ import (
 type scenario struct {
 	name      string
 	about     string // one line for the report
-	needsUser bool   // wsgate needs the benchmark user before it starts
-	run       func(ctx context.Context, t *trial) (sample, error)
-	metrics   []metricDef
+	needsUser bool   // wsgate needs the benchmark users before it starts
+	// tune, when set, adjusts the generated wsgate configuration for
+	// this scenario's trials.
+	tune    func(p *configParams, o *options)
+	run     func(ctx context.Context, t *trial) (sample, error)
+	metrics []metricDef
 }
 
 // trial is one run of a scenario against one server.

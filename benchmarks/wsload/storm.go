@@ -17,7 +17,7 @@ const (
 	// whatever the machine's speed, where plain round-robin over
 	// thousands of clients would give each only an attempt or two a
 	// second, a rate no limit should refuse.
-	stormBurst = 10
+	stormBurst = 6
 
 	wellBehavedEvery = time.Second
 	healthEvery      = 100 * time.Millisecond
@@ -33,6 +33,7 @@ func stormScenario() *scenario {
 		name:  "storm",
 		about: "thousands of clients, each its own address, reconnecting in tight bursts; a few well-behaved clients connect once a second",
 		run:   runStorm,
+		tune:  stormConfig,
 		metrics: []metricDef{
 			{key: "per_s", label: "storm attempts/s", unit: "/s"},
 			{key: "rejected", label: "storm attempts rejected", unit: "%", wsgateOnly: true},
@@ -45,9 +46,11 @@ func stormScenario() *scenario {
 			{key: "rss_peak", label: "server RSS peak", unit: "MiB"},
 			{key: "rss_after", label: "server RSS after", unit: "MiB"},
 			{key: "growth_per_client", label: "RSS growth per storm client", unit: "KiB"},
-			{key: "late_growth", label: "RSS growth in the storm's second half", unit: "%",
-				goal: &goal{valueAtMost, 10}},
+			{key: "late_growth", label: "RSS growth after every client's first burst", unit: "%"},
 			{key: "limiter_keys", label: "limiter IP keys after", unit: "", wsgateOnly: true},
+			{key: "key_use", label: "limiter IP keys / key capacity", unit: "%", wsgateOnly: true,
+				goal: &goal{valueAtMost, 100}},
+			{key: "evictions", label: "limiter IP key evictions", unit: "", wsgateOnly: true},
 		},
 	}
 }
@@ -60,6 +63,12 @@ type stormResults struct {
 	wbRefuse int
 	health   latencies
 	rss      []rssPoint
+
+	// passesLeft counts the storm workers still on their first pass over
+	// their clients; allKeysAt is when the last one finished it, so that
+	// every storm client had made attempts (and had a limiter key).
+	passesLeft int
+	allKeysAt  time.Duration
 }
 
 // rssPoint is one reading of the server's memory during the storm.
@@ -71,14 +80,15 @@ type rssPoint struct {
 // runStorm is one storm trial.
 func runStorm(ctx context.Context, t *trial) (sample, error) {
 	rss0, rssErr := t.srv.rss()
-	res := &stormResults{}
+	workers := min(t.opts.StormWorkers, t.opts.StormClients)
+	res := &stormResults{passesLeft: workers}
 	sctx, cancel := context.WithTimeout(ctx, t.opts.StormDuration)
 	defer cancel()
 
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := range t.opts.StormWorkers {
-		wg.Go(func() { stormWorker(sctx, t, w, res) })
+	for w := range workers {
+		wg.Go(func() { stormWorker(sctx, t, w, start, res) })
 	}
 	for c := range t.opts.WellBehaved {
 		wg.Go(func() { wellBehaved(sctx, t, c, res) })
@@ -97,11 +107,33 @@ func runStorm(ctx context.Context, t *trial) (sample, error) {
 		addMemory(s, t, res, rss0)
 	}
 	if t.wsgate() {
-		if n, err := scrapeMetric(ctx, t.url("/metrics"), `wsgate_limiter_keys{scope="ip"}`); err == nil {
-			s["limiter_keys"] = n
-		}
+		addLimiter(ctx, s, t)
 	}
 	return s, nil
+}
+
+// stormConfig gives wsgate's limiter room for half the storm's clients,
+// so the storm also shows that memory is bounded by the key capacity:
+// the limiter must evict, and hold no more keys than its capacity.
+func stormConfig(p *configParams, o *options) {
+	p.LimiterMaxKeys = stormKeyCapacity(o)
+}
+
+// stormKeyCapacity is the limiter's key capacity during a storm.
+func stormKeyCapacity(o *options) int { return max(1, o.StormClients/2) }
+
+// addLimiter adds wsgate's own count of limiter keys and evictions.
+func addLimiter(ctx context.Context, s sample, t *trial) {
+	page := t.url("/metrics")
+	if n, err := scrapeMetric(ctx, page, `wsgate_limiter_keys{scope="ip"}`); err == nil {
+		s["limiter_keys"] = n
+		if t.srv.cmd != nil { // a given server's capacity is not known
+			s["key_use"] = 100 * n / float64(stormKeyCapacity(t.opts))
+		}
+	}
+	if n, err := scrapeMetric(ctx, page, `wsgate_limiter_evictions_total{scope="ip"}`); err == nil {
+		s["evictions"] = n
+	}
 }
 
 // stormSample turns the storm's results into figures, failing the trial
@@ -126,45 +158,72 @@ func stormSample(t *trial, res *stormResults, elapsed time.Duration) (sample, er
 	return s, nil
 }
 
-// addMemory adds the storm's memory figures to s. Memory is bounded when
-// it stops growing once every storm client has a limiter key: the keys
-// are all made in the first seconds, so the second half of the storm
-// should add nothing but garbage the collector takes back.
+// addMemory adds the storm's memory figures to s. late_growth is the
+// growth after every storm client has made attempts, when the storm only
+// repeats itself; it is left out when the storm ended too soon after
+// that moment to tell.
 func addMemory(s sample, t *trial, res *stormResults, rss0 int64) {
 	rss1, err := t.srv.rss()
 	if err != nil || len(res.rss) == 0 {
 		return
 	}
 	const mib = 1 << 20
-	peak, mid, late := rss0, int64(0), int64(0)
+	peak := rss0
 	for _, p := range res.rss {
 		peak = max(peak, p.bytes)
-		if p.at <= t.opts.StormDuration/2 {
-			mid = p.bytes
-		} else {
-			late = max(late, p.bytes)
-		}
 	}
 	s["rss_before"] = float64(rss0) / mib
 	s["rss_peak"] = float64(peak) / mib
 	s["rss_after"] = float64(rss1) / mib
 	s["growth_per_client"] = float64(peak-rss0) / 1024 / float64(t.opts.StormClients)
-	if mid > 0 && late > 0 {
-		s["late_growth"] = 100 * float64(max(late-mid, 0)) / float64(mid)
+	if g, ok := lateGrowth(res.rss, res.allKeysAt, res.passesLeft == 0); ok {
+		s["late_growth"] = g
 	}
+}
+
+// lateGrowth is how much the memory grew, in percent, from the first
+// reading at or after from to the largest one after it. It needs done
+// and at least minLateReadings readings after from.
+func lateGrowth(rss []rssPoint, from time.Duration, done bool) (float64, bool) {
+	const minLateReadings = 4
+	if !done {
+		return 0, false
+	}
+	var base, top int64
+	n := 0
+	for _, p := range rss {
+		if p.at < from {
+			continue
+		}
+		if n == 0 {
+			base = p.bytes
+		}
+		top = max(top, p.bytes)
+		n++
+	}
+	if n < minLateReadings || base == 0 {
+		return 0, false
+	}
+	return 100 * float64(top-base) / float64(base), true
 }
 
 // stormWorker reconnects in a tight loop on behalf of the storm clients
 // w, w+workers, w+2*workers, ... in turn, stormBurst attempts each.
-func stormWorker(ctx context.Context, t *trial, w int, res *stormResults) {
+func stormWorker(ctx context.Context, t *trial, w int, start time.Time, res *stormResults) {
+	workers := min(t.opts.StormWorkers, t.opts.StormClients)
 	var clients []string
-	for c := w; c < t.opts.StormClients; c += t.opts.StormWorkers {
+	for c := w; c < t.opts.StormClients; c += workers {
 		clients = append(clients, "X-Forwarded-For: "+stormAddr(c))
 	}
-	if len(clients) == 0 {
-		return
-	}
+	pass := len(clients) * stormBurst
 	o := dialLoop(ctx, t.srv.addr, func(i int) *handshakeRequest {
+		if i == pass { // the first pass's attempts have all been answered
+			res.mu.Lock()
+			if res.passesLeft--; res.passesLeft == 0 {
+				res.allKeysAt = time.Since(start)
+			}
+			res.mu.Unlock()
+		}
 		return &handshakeRequest{Target: pathStorm, Header: []string{clients[(i/stormBurst)%len(clients)]}}
 	})
 	res.mu.Lock()
