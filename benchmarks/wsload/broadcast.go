@@ -53,7 +53,8 @@ func (b *broadcast) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // write sends queued messages to c until ctx ends or a write fails.
-func (b *broadcast) write(ctx context.Context, cancel context.CancelFunc, c *websocket.Conn, out chan []byte) {
+func (b *broadcast) write(ctx context.Context, cancel context.CancelFunc,
+	c *websocket.Conn, out chan []byte) {
 	defer cancel()
 	for {
 		select {

@@ -47,7 +47,8 @@ func TestWsgateConfig(t *testing.T) {
 	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0] != "127.0.0.0/8" {
 		t.Errorf("trusted_proxies: got %v, want [127.0.0.0/8]", c.TrustedProxies)
 	}
-	if c.MaxConnsPerIP < 100000 || c.Token.MaxPerMinute != p.TokensPerMinute || !c.Token.BindSession || c.Cleanup.Interval != "0" {
+	if c.MaxConnsPerIP < 100000 || c.Token.MaxPerMinute != p.TokensPerMinute ||
+		!c.Token.BindSession || c.Cleanup.Interval != "0" {
 		t.Errorf("got %+v, want caps far above the load, bound tokens and no cleanup", c)
 	}
 

@@ -66,7 +66,8 @@ func (o *outcomes) String() string {
 // dialLoops runs n loops, each sending handshakes back to back to addr
 // until d has passed (or ctx ends, or maxAttemptsPerLoop), and counts
 // the answers. req builds loop i's next request.
-func dialLoops(ctx context.Context, addr string, n int, d time.Duration, req func(loop, i int) *handshakeRequest) outcomes {
+func dialLoops(ctx context.Context, addr string, n int, d time.Duration,
+	req func(loop, i int) *handshakeRequest) outcomes {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (

@@ -9,6 +9,9 @@ import (
 	"text/tabwriter"
 )
 
+// method is how every report says its figures were made.
+const method = "wsgate and baseline alternating, a fresh server each trial; medians of the rounds"
+
 // noFigure stands in a cell for a figure that was not measured.
 const noFigure = "–"
 
@@ -16,8 +19,7 @@ const noFigure = "–"
 func writeText(w io.Writer, rep *report) error {
 	fmt.Fprintf(w, "wsload: %s\n", rep.Machine)
 	fmt.Fprintf(w, "command: %s\n", rep.Command)
-	fmt.Fprintf(w, "%d rounds per scenario, wsgate and baseline alternating; medians of the rounds; %.0f s in all\n",
-		rep.Rounds, rep.Seconds)
+	fmt.Fprintf(w, "%d rounds per scenario, %s; %.0f s in all\n", rep.Rounds, method, rep.Seconds)
 	for _, s := range rep.Scenarios {
 		fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.About)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -40,8 +42,7 @@ func writeText(w io.Writer, rep *report) error {
 func writeMarkdown(w io.Writer, rep *report) error {
 	fmt.Fprintf(w, "%s  \n", rep.Machine)
 	fmt.Fprintf(w, "command: `%s`  \n", rep.Command)
-	fmt.Fprintf(w, "%d rounds per scenario, wsgate and baseline alternating; medians of the rounds; %.0f s in all.\n\n",
-		rep.Rounds, rep.Seconds)
+	fmt.Fprintf(w, "%d rounds per scenario, %s; %.0f s in all.\n\n", rep.Rounds, method, rep.Seconds)
 	fmt.Fprintln(w, "| scenario | metric | wsgate | baseline | ratio | target | result |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|---|")
 	for _, s := range rep.Scenarios {

@@ -76,7 +76,8 @@ func runReject(ctx context.Context, t *trial) (sample, error) {
 // measureAttempts warms up, then runs opts.Dialers loops of the
 // requests next makes for opts.Duration, and reports the rate of answers
 // with status want and the server's CPU time per such answer.
-func measureAttempts(ctx context.Context, t *trial, next func(loop, i int) *handshakeRequest, want int) (sample, error) {
+func measureAttempts(ctx context.Context, t *trial, next func(loop, i int) *handshakeRequest,
+	want int) (sample, error) {
 	dialLoops(ctx, t.srv.addr, t.opts.Dialers, warmup, next)
 
 	cpu0, cpuErr := t.srv.cpu()

@@ -89,7 +89,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	fs.IntVar(&o.Rounds, "rounds", 5, "`n` alternations of wsgate and the baseline per scenario")
-	fs.DurationVar(&o.Duration, "duration", 2*time.Second, "measured time of a handshake, reject, token or fanout trial")
+	fs.DurationVar(&o.Duration, "duration", 2*time.Second,
+		"measured time of a handshake, reject, token or fanout trial")
 	fs.DurationVar(&o.StormDuration, "storm-duration", 6*time.Second, "measured time of a storm trial")
 	fs.IntVar(&o.Dialers, "dialers", 32, "parallel handshake loops in handshake and reject")
 	fs.IntVar(&o.StormClients, "storm-clients", 2000, "distinct client addresses in the storm")
@@ -101,7 +102,8 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.Subscribers, "subscribers", 200, "receivers in the fanout channel")
 	fs.StringVar(&o.Addr, "addr", "", "`host:port` of a running wsgate (loopback only) instead of starting one")
 	fs.IntVar(&o.PID, "pid", 0, "process id of the wsgate at --addr, for CPU and memory figures")
-	fs.StringVar(&o.Repo, "repo", "", "wsgate repository root to build from (default: found from the working directory)")
+	fs.StringVar(&o.Repo, "repo", "",
+		"wsgate repository root to build from (default: found from the working directory)")
 	fs.StringVar(&o.Wsgate, "wsgate", "", "`path` of a wsgate binary to run instead of building one")
 	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fs.BoolVar(&o.Markdown, "markdown", false, "print the report as Markdown tables for benchmarks/README.md")

@@ -90,7 +90,10 @@ func TestWriteText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"machine: Test CPU", "handshake: accepted handshakes", "1.11x", "met", "failed trial: wsgate round 2: boom"} {
+	for _, want := range []string{
+		"machine: Test CPU", "handshake: accepted handshakes", "1.11x", "met",
+		"failed trial: wsgate round 2: boom",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q; got:\n%s", want, out)
 		}

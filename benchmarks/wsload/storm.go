@@ -30,10 +30,11 @@ const (
 // tight loop while a few well-behaved clients connect once a second.
 func stormScenario() *scenario {
 	return &scenario{
-		name:  "storm",
-		about: "thousands of clients, each its own address, reconnecting in tight bursts; a few well-behaved clients connect once a second",
-		run:   runStorm,
-		tune:  stormConfig,
+		name: "storm",
+		about: "thousands of clients, each its own address, reconnecting in tight bursts; " +
+			"a few well-behaved clients connect once a second",
+		run:  runStorm,
+		tune: stormConfig,
 		metrics: []metricDef{
 			{key: "per_s", label: "storm attempts/s", unit: "/s"},
 			{key: "rejected", label: "storm attempts rejected", unit: "%", wsgateOnly: true},
@@ -141,7 +142,8 @@ func addLimiter(ctx context.Context, s sample, t *trial) {
 func stormSample(t *trial, res *stormResults, elapsed time.Duration) (sample, error) {
 	total := res.storm.total()
 	if total == 0 || res.wb.count() == 0 {
-		return nil, fmt.Errorf("storm made no attempts (%s) or well-behaved clients none (%d)", &res.storm, res.wb.count())
+		return nil, fmt.Errorf("storm made no attempts (%s) or well-behaved clients none (%d)",
+			&res.storm, res.wb.count())
 	}
 	if res.storm.errors*10 > total {
 		return nil, fmt.Errorf("over 10%% of storm attempts failed: %s", &res.storm)

@@ -42,7 +42,8 @@ type handshakeResult struct {
 // deliberately leaner than a full client (no net/http client, no
 // goroutines) so that the harness, which shares the cores with the
 // server, spends as little as it can per attempt.
-func handshake(ctx context.Context, d *net.Dialer, addr string, req *handshakeRequest) (handshakeResult, error) {
+func handshake(ctx context.Context, d *net.Dialer, addr string,
+	req *handshakeRequest) (handshakeResult, error) {
 	start := time.Now()
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
