@@ -38,6 +38,9 @@ func BenchmarkFanout(b *testing.B) {
 	b.Run("baseline=bare-broadcast", func(b *testing.B) {
 		runFanout(b, newBareBroadcast(b))
 	})
+	b.Run("baseline=bare-writer-per-conn", func(b *testing.B) {
+		runFanout(b, newWriterPerConnBroadcast(b))
+	})
 	b.Run("wsgate-hub", func(b *testing.B) {
 		runFanout(b, newHubBroadcast(b))
 	})
@@ -243,6 +246,62 @@ func newBareBroadcast(b *testing.B) fanoutServer {
 			mu.Lock()
 			defer mu.Unlock()
 			return len(subs)
+		},
+	}
+}
+
+// newWriterPerConnBroadcast is the second baseline, the same design as
+// the hub without any of its rules: a goroutine and a queue per
+// subscriber, the publisher's goroutine handing each message to every
+// queue. It shows what the hub's checks and bookkeeping cost over the
+// design itself.
+func newWriterPerConnBroadcast(b *testing.B) fanoutServer {
+	var mu sync.Mutex
+	var queues []chan []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := context.Background()
+		if r.URL.Query().Get("role") == "sub" {
+			q := make(chan []byte, 128)
+			mu.Lock()
+			queues = append(queues, q)
+			mu.Unlock()
+			done := c.CloseRead(ctx)
+			for {
+				select {
+				case p := <-q:
+					c.Write(ctx, websocket.MessageText, p)
+				case <-done.Done():
+					return
+				}
+			}
+		}
+		for {
+			_, p, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			for _, q := range queues {
+				q <- p
+			}
+			mu.Unlock()
+		}
+	}))
+	b.Cleanup(srv.Close)
+	frame := fmt.Sprintf(`{"type":"message","channel":"bench","from":null,"data":%s}`, fanoutData)
+	return fanoutServer{
+		url:   "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws",
+		frame: []byte(frame),
+		want:  len(frame),
+		subscribed: func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(queues)
 		},
 	}
 }
