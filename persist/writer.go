@@ -45,11 +45,12 @@ type writer struct {
 	lastIP     netip.Addr
 	lastIPText string
 
-	conn  *sql.Conn // nil until first needed, and after a broken connection
+	conn  *sql.Conn // nil until the first commit
 	stmts [3]*sql.Stmt
 	multi *sql.Stmt // INSERT of attemptsPerInsert attempts
 }
 
+// newWriter returns the writer of j, ready to run.
 func newWriter(db *DB, j *Journal) *writer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
@@ -59,19 +60,16 @@ func newWriter(db *DB, j *Journal) *writer {
 
 // run collects batches until Close hands over its context, then drains.
 func (w *writer) run() {
-	var err error
 	for {
 		select {
 		case e := <-w.j.queue:
 			w.received++
 			if ctx, closing := w.collect(e); closing {
-				err = w.drain(ctx)
-				w.finish(err)
+				w.finish(w.drain(ctx))
 				return
 			}
 		case ctx := <-w.j.closing:
-			err = w.drain(ctx)
-			w.finish(err)
+			w.finish(w.drain(ctx))
 			return
 		}
 	}
@@ -257,8 +255,8 @@ func (w *writer) ipText(ip netip.Addr) string {
 	return w.lastIPText
 }
 
-// prepare takes the writer's connection and prepares its statements, once
-// and again after release.
+// prepare takes the writer's connection and prepares its statements, on
+// the first commit (and on the next one if that failed).
 func (w *writer) prepare(ctx context.Context) error {
 	if w.conn != nil {
 		return nil
