@@ -67,6 +67,7 @@ func writeMarkdown(w io.Writer, rep *report) error {
 // writeJSON prints rep as one indented JSON object.
 func writeJSON(w io.Writer, rep *report) error {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // the command holds "&&"
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
 }
