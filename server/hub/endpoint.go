@@ -72,11 +72,24 @@ type Meta struct {
 // holding any lock, from the connections' goroutines, so implementations
 // must be safe for concurrent use. A nil Observer in Options means none.
 type Observer interface {
+	// Opened and Closed bracket every connection the hub served; code is
+	// the one sent, or received from a peer that closed first (1006 when
+	// the connection just ended).
 	Opened(endpoint string)
 	Closed(endpoint string, code websocket.StatusCode)
+
+	// MessageIn counts a client message; MessageOut counts n messages
+	// written to one client (fan-out, answers, errors and pushes).
 	MessageIn(endpoint string)
 	MessageOut(endpoint string, n int)
+
+	// Violation counts a refused client frame. reason is an error frame's
+	// code (bad_json, bad_frame, unknown_handler, permission_denied,
+	// bad_channel, rate_limited) or why a frame closed the connection
+	// (message_too_big, binary_frame, invalid_utf8).
 	Violation(endpoint, reason string)
+
+	// SlowConsumer counts a connection closed for not reading.
 	SlowConsumer(endpoint string)
 }
 

@@ -9,8 +9,12 @@ import (
 
 // enqueue offers m to the connection's send queue without blocking. A
 // full queue means the client does not keep up: it is closed as a slow
-// consumer and m is dropped. enqueue reports whether m was queued.
+// consumer and m is dropped. A closing connection takes nothing more.
+// enqueue reports whether m was queued.
 func (cn *conn) enqueue(m outMsg) bool {
+	if cn.isClosing() {
+		return false
+	}
 	select {
 	case cn.queue <- m:
 		return true
