@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,11 +16,11 @@ import (
 )
 
 // TestTokenGuessingAndSecrecy: guessing tokens is throttled like any other
-// attempt, a token works once whether it comes in the URL or in a
-// subprotocol, and no token, key or password ever reaches the log (even at
+// attempt, one attempt tests one token however many it offers, a token
+// works once whether it comes in the URL or in a subprotocol, and no token, key or password ever reaches the log (even at
 // debug level), the metrics or the database in the clear.
 func TestTokenGuessingAndSecrecy(t *testing.T) {
-	cfg := privateConfig(t, 6)
+	cfg := privateConfig(t, 8)
 	g := startGateway(t, cfg, "--log-level", "debug")
 	g.cli("alice-password\n", "user", "add", "alice")
 	key := apiKeyFrom(t, g.cli("", "apikey", "create", "ops", "--perm", "admin"))
@@ -53,14 +54,37 @@ func TestTokenGuessingAndSecrecy(t *testing.T) {
 	}
 	secrets = append(secrets, inURL, inProto)
 
-	// Guessing: the four attempts above and two guesses use up the budget of
-	// six; every guess after that is refused before the token is looked at.
-	for i := 0; i < 6; i++ {
+	// Offering many tokens in one handshake tries only the first, so one
+	// attempt is one guess: a valid token behind 50 guesses does not open,
+	// and stays unused.
+	hidden := g.issueToken(t, key, "alice")
+	var offer []string
+	var query strings.Builder
+	for i := 0; i < 50; i++ {
+		guess := randomToken()
+		offer = append(offer, "wsgate.token."+guess)
+		fmt.Fprintf(&query, "ws_token=%s&", guess)
+	}
+	many := &websocket.DialOptions{Subprotocols: append(append([]string{"wsgate"}, offer...), "wsgate.token."+hidden)}
+	if _, a, err := g.dial(ctx, "/ws/private", many); err == nil || a.reason != "bad_token" {
+		t.Errorf("51 subprotocol tokens, the valid one last: got %d %q (%v), want 401 bad_token", a.status, a.reason, err)
+	}
+	if a := g.mustProbe(t, "/ws/private?"+query.String()+"ws_token="+hidden, nil); a.reason != "bad_token" {
+		t.Errorf("51 query tokens, the valid one last: got %d %q, want 401 bad_token", a.status, a.reason)
+	}
+	c = g.mustDial(t, "/ws/private?ws_token="+hidden)
+	c.CloseNow()
+	secrets = append(secrets, hidden)
+
+	// Guessing: the seven attempts above and one guess use up the budget
+	// of eight; every guess after that is refused before the token is
+	// looked at.
+	for i := 0; i < 5; i++ {
 		guess := randomToken()
 		secrets = append(secrets, guess)
 		a := g.mustProbe(t, "/ws/private?ws_token="+guess, nil)
 		want := "bad_token"
-		if i >= 2 {
+		if i >= 1 {
 			want = "rate_limited_ip"
 		}
 		if a.reason != want {
@@ -68,7 +92,7 @@ func TestTokenGuessingAndSecrecy(t *testing.T) {
 		}
 	}
 
-	pollCount(t, openDB(t, cfg.Database), 2, `SELECT count(*) FROM ws_tokens WHERE used_at IS NOT NULL`)
+	pollCount(t, openDB(t, cfg.Database), 3, `SELECT count(*) FROM ws_tokens WHERE used_at IS NOT NULL`)
 	g.noSecrets(t, secrets)
 }
 
