@@ -16,8 +16,8 @@ func TestOpenCreatesWALAndMigrates(t *testing.T) {
 	var version int
 	db.sql.QueryRow("PRAGMA journal_mode").Scan(&mode)
 	db.sql.QueryRow("PRAGMA user_version").Scan(&version)
-	if mode != "wal" || version != SchemaVersion {
-		t.Errorf("got journal_mode %q, user_version %d; want wal, %d", mode, version, SchemaVersion)
+	if mode != "wal" || version != schemaVersion {
+		t.Errorf("got journal_mode %q, user_version %d; want wal, %d", mode, version, schemaVersion)
 	}
 	for _, table := range []string{"connection_attempts", "ws_tokens", "users", "permissions", "sessions", "api_keys"} {
 		if count(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", table) != 1 {
@@ -29,8 +29,8 @@ func TestOpenCreatesWALAndMigrates(t *testing.T) {
 	// Reopening an up-to-date file changes nothing.
 	db = openAt(t, path)
 	db.sql.QueryRow("PRAGMA user_version").Scan(&version)
-	if version != SchemaVersion {
-		t.Errorf("reopened: got user_version %d, want %d", version, SchemaVersion)
+	if version != schemaVersion {
+		t.Errorf("reopened: got user_version %d, want %d", version, schemaVersion)
 	}
 	if db.Path() != path {
 		t.Errorf("Path: got %q, want %q", db.Path(), path)
@@ -175,7 +175,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 	}
 	db := openAt(t, path)
-	if n := count(t, db, "PRAGMA user_version"); n != int64(SchemaVersion) {
-		t.Errorf("got user_version %d, want %d", n, SchemaVersion)
+	if n := count(t, db, "PRAGMA user_version"); n != int64(schemaVersion) {
+		t.Errorf("got user_version %d, want %d", n, schemaVersion)
 	}
 }

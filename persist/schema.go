@@ -73,8 +73,8 @@ CREATE INDEX sessions_expires_at ON sessions (expires_at);
 `,
 }
 
-// SchemaVersion is the schema version this binary creates and understands.
-var SchemaVersion = len(migrations)
+// schemaVersion is the schema version this binary creates and understands.
+var schemaVersion = len(migrations)
 
 // migrate applies the missing migrations, each in its own transaction that
 // re-reads the version, so that two processes opening a new file at once
