@@ -15,7 +15,6 @@ const (
 	logKeyPeriod     = "period"      // the time the rejected count covers
 	logKeyPattern    = "pattern"     // which suspicious pattern was seen
 	logKeyOrigin     = "origin"      // the Origin header a browser sent
-	logKeyViolations = "violations"  // protocol violations counted
 	logKeyKind       = "kind"        // a client error report's kind
 	logKeyCode       = "code"        // a WebSocket close code
 	logKeyDelayMS    = "delay_ms"    // a reconnect delay in milliseconds

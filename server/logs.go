@@ -18,6 +18,5 @@ func (s *Server) noteRejection(ep *endpoint, a *attempt) {
 // The token itself is never logged.
 // pattern is one of the Pattern constants of logthrottle_suspicious.go.
 func (s *Server) warnSuspicious(ep *endpoint, a *attempt, user, pattern string) {
-	s.logs.suspicious.note(a.now, suspicion{
-		Suspect: Suspect{IP: a.addr, User: user, Endpoint: ep.Path}, pattern: pattern})
+	s.logs.suspicious.Note(a.now, pattern, Suspect{IP: a.addr, User: user, Endpoint: ep.Path})
 }

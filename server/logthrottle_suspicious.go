@@ -12,9 +12,11 @@ const (
 	PatternTokenReuse          = "token_reuse"           // a used token offered again
 	PatternForeignSessionToken = "foreign_session_token" // a token bound to another session
 	PatternForeignEndpoint     = "foreign_endpoint_token"
-	PatternOriginMismatch      = "origin_mismatch"     // a browser page of a foreign origin
-	PatternProtocolViolations  = "protocol_violations" // a connection closed for repeated violations
+	PatternOriginMismatch      = "origin_mismatch" // a browser page of a foreign origin
 )
+
+// Repeated protocol violations are logged by the hub, which knows the
+// connection: its close with 1008 is a warning with the IP and user.
 
 // Suspect is the client a suspicious pattern was seen from.
 type Suspect struct {
@@ -28,7 +30,6 @@ type suspicion struct {
 	Suspect
 	pattern string
 	origin  string
-	count   int
 }
 
 type suspicionKey struct {
@@ -57,20 +58,9 @@ func NewSuspiciousLog(opts *LogThrottleOptions) *SuspiciousLog {
 	}
 }
 
-// TokenReuse notes a token offered again after it was used.
-func (l *SuspiciousLog) TokenReuse(now time.Time, s Suspect) {
-	l.note(now, suspicion{Suspect: s, pattern: PatternTokenReuse})
-}
-
-// ForeignSessionToken notes a token bound to a session other than the
-// handshake's (or offered without the session cookie).
-func (l *SuspiciousLog) ForeignSessionToken(now time.Time, s Suspect) {
-	l.note(now, suspicion{Suspect: s, pattern: PatternForeignSessionToken})
-}
-
-// ForeignEndpointToken notes a token issued for another endpoint.
-func (l *SuspiciousLog) ForeignEndpointToken(now time.Time, s Suspect) {
-	l.note(now, suspicion{Suspect: s, pattern: PatternForeignEndpoint})
+// Note notes one occurrence of pattern (a Pattern constant) from s.
+func (l *SuspiciousLog) Note(now time.Time, pattern string, s Suspect) {
+	l.note(now, suspicion{Suspect: s, pattern: pattern})
 }
 
 // OriginMismatch notes a handshake or cookie POST from a foreign origin.
@@ -80,12 +70,6 @@ func (l *SuspiciousLog) OriginMismatch(now time.Time, s Suspect, origin string) 
 		origin = origin[:200]
 	}
 	l.note(now, suspicion{Suspect: s, pattern: PatternOriginMismatch, origin: origin})
-}
-
-// ProtocolViolations notes a connection closed after violations protocol
-// violations within a minute.
-func (l *SuspiciousLog) ProtocolViolations(now time.Time, s Suspect, violations int) {
-	l.note(now, suspicion{Suspect: s, pattern: PatternProtocolViolations, count: violations})
 }
 
 func (l *SuspiciousLog) note(now time.Time, ev suspicion) {
@@ -119,9 +103,6 @@ func (l *SuspiciousLog) write(line throttleLine[suspicion]) {
 	}
 	if ev.origin != "" {
 		attrs = append(attrs, slog.String(logKeyOrigin, ev.origin))
-	}
-	if ev.count > 0 {
-		attrs = append(attrs, slog.Int(logKeyViolations, ev.count))
 	}
 	msg := "suspicious client"
 	if !line.first {

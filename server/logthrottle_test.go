@@ -210,16 +210,16 @@ func TestSuspiciousLog(t *testing.T) {
 	s := Suspect{IP: netip.MustParseAddr("2001:db8::"), User: "mallory", Endpoint: "/ws/chat"}
 
 	for i := range 1000 {
-		l.TokenReuse(t0.Add(time.Duration(i)*time.Millisecond), s)
+		l.Note(t0.Add(time.Duration(i)*time.Millisecond), PatternTokenReuse, s)
 	}
-	l.ForeignSessionToken(t0, s)
+	l.Note(t0, PatternForeignSessionToken, s)
 	l.OriginMismatch(t0, s, "https://evil.example"+strings.Repeat("x", 500))
-	l.ProtocolViolations(t0, s, 11)
+	l.Note(t0, PatternForeignEndpoint, s)
 	l.Sweep(t0.Add(2 * time.Minute))
 
 	lines := logs.lines(t)
 	wantPatterns := []string{PatternTokenReuse, PatternForeignSessionToken,
-		PatternOriginMismatch, PatternProtocolViolations, PatternTokenReuse}
+		PatternOriginMismatch, PatternForeignEndpoint, PatternTokenReuse}
 	if len(lines) != len(wantPatterns) {
 		t.Fatalf("got %d lines, want %d: %v", len(lines), len(wantPatterns), lines)
 	}
@@ -234,9 +234,6 @@ func TestSuspiciousLog(t *testing.T) {
 	if got := len(lines[2]["origin"].(string)); got != 200 {
 		t.Errorf("origin logged: got %d bytes, want 200", got)
 	}
-	if got := lines[3]["violations"]; got != 11.0 {
-		t.Errorf("violations: got %v, want 11", got)
-	}
 	if got := lines[4]["count"]; got != 999.0 {
 		t.Errorf("token reuse summary count: got %v, want 999", got)
 	}
@@ -247,6 +244,6 @@ func TestLogsNilAreNoop(t *testing.T) {
 	r.Rejected(t0, stormRejection("192.0.2.1", 1))
 	r.Sweep(t0)
 	var s *SuspiciousLog
-	s.TokenReuse(t0, Suspect{})
+	s.Note(t0, PatternTokenReuse, Suspect{})
 	s.Sweep(t0)
 }

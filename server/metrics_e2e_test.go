@@ -203,3 +203,35 @@ func TestRejectionsAreLoggedThrottled(t *testing.T) {
 		t.Errorf("no summary of the other 39 refusals:\n%s", logs)
 	}
 }
+
+// TestSuspiciousPatternsAreWarned checks on a real server that a reused
+// token, a foreign origin and a cross-site token request are warnings
+// naming the client's IP and user, never the token.
+func TestSuspiciousPatternsAreWarned(t *testing.T) {
+	h := newHarness(t, "", withMetrics)
+	h.addUser("alice")
+	session := h.login("alice")
+	tok := h.token(cookie(session), "")
+	h.mustDial("/ws/chat?ws_token="+tok, cookie(session)).Close(websocket.StatusNormalClosure, "")
+	h.refused("/ws/chat?ws_token="+tok, cookie(session))
+	h.refused("/ws/echo", http.Header{"Origin": {"https://evil.example"}})
+	crossSite := cookie(session)
+	crossSite.Set("Origin", "https://evil.example")
+	if resp, _ := h.do("POST", "/api/ws-token", crossSite, ""); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site token request: got %d, want 403", resp.StatusCode)
+	}
+
+	logs := h.logs.String()
+	for _, want := range []string{
+		`msg="suspicious client" component=suspicious pattern=token_reuse ip=127.0.0.1 user=alice endpoint=/ws/chat`,
+		`msg="suspicious client" component=suspicious pattern=origin_mismatch ip=127.0.0.1 user="" endpoint=/ws/echo origin=https://evil.example`,
+		`msg="suspicious client" component=suspicious pattern=origin_mismatch ip=127.0.0.1 user=alice endpoint=/api/ws-token origin=https://evil.example`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, tok) {
+		t.Errorf("the token appears in the logs")
+	}
+}

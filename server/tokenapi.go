@@ -38,6 +38,8 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) string {
 		return resultOf(err)
 	}
 	if p.viaCookie() && !s.sameSite(r) {
+		s.logs.suspicious.OriginMismatch(s.clock(), Suspect{IP: s.ips.key(s.ips.addr(r)),
+			User: p.user, Endpoint: r.URL.Path}, r.Header.Get("Origin"))
 		writeError(w, http.StatusForbidden, "forbidden", "cross-site token requests are refused")
 		return "forbidden"
 	}
