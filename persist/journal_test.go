@@ -31,6 +31,8 @@ func TestJournalAttemptRoundTrip(t *testing.T) {
 		{At: at, Endpoint: "/ws/chat", IP: netip.MustParseAddr("198.51.100.4"), User: "alice", Success: true, Reason: "ok"},
 		{At: at.Add(time.Millisecond), Endpoint: "/ws/echo", IP: netip.MustParseAddr("2001:db8:1:2::"), Reason: "rate_limited_ip"},
 		{At: at.Add(2 * time.Millisecond), Endpoint: "/ws/echo", Reason: "forbidden_origin"},
+		{At: at.Add(3 * time.Millisecond), Endpoint: "/ws/echo", IP: netip.MustParseAddr("::ffff:192.0.2.8"), Reason: "ok",
+			Success: true},
 	}
 	for _, a := range sent {
 		if !j.Attempt(a) {
@@ -44,7 +46,8 @@ func TestJournalAttemptRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	for i := 0; rows.Next(); i++ {
+	i := 0
+	for ; rows.Next(); i++ {
 		var at, success int64
 		var endpoint, ip, reason string
 		var user sql.NullString
@@ -54,7 +57,7 @@ func TestJournalAttemptRoundTrip(t *testing.T) {
 		a := sent[i]
 		wantIP := ""
 		if a.IP.IsValid() {
-			wantIP = a.IP.String()
+			wantIP = a.IP.Unmap().String()
 		}
 		wantSuccess := int64(0)
 		if a.Success {
@@ -65,8 +68,11 @@ func TestJournalAttemptRoundTrip(t *testing.T) {
 			t.Errorf("row %d: got %d %s %q %v %d %s, want %+v", i, at, endpoint, ip, user, success, reason, a)
 		}
 	}
-	if got := j.Written(); got != 3 {
-		t.Errorf("Written: got %d, want 3", got)
+	if i != len(sent) {
+		t.Errorf("got %d rows, want %d", i, len(sent))
+	}
+	if got := j.Written(); got != uint64(len(sent)) {
+		t.Errorf("Written: got %d, want %d", got, len(sent))
 	}
 }
 

@@ -59,8 +59,16 @@ func newWriter(db *DB, j *Journal) *writer {
 }
 
 // run collects batches until Close hands over its context, then drains.
+// Close is looked for before every batch, so that under a full queue the
+// drain, which honours Close's deadline, starts after at most one batch.
 func (w *writer) run() {
 	for {
+		select {
+		case ctx := <-w.j.closing:
+			w.finish(w.drain(ctx))
+			return
+		default:
+		}
 		select {
 		case e := <-w.j.queue:
 			w.received++
@@ -244,11 +252,13 @@ func (w *writer) appendAttempt(args []any, e *entry) []any {
 	return append(args, e.at, e.s1, w.ipText(e.ip), nullString(e.s2), e.success, e.s3)
 }
 
-// ipText is the journal's text for an address; "" for none.
+// ipText is the journal's text for an address, IPv4-mapped IPv6 written
+// as IPv4 as the limiter keys it; "" for none.
 func (w *writer) ipText(ip netip.Addr) string {
 	if !ip.IsValid() {
 		return ""
 	}
+	ip = ip.Unmap()
 	if ip != w.lastIP {
 		w.lastIP, w.lastIPText = ip, ip.String()
 	}
