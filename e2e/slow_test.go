@@ -144,3 +144,44 @@ func TestStalledHandshakes(t *testing.T) {
 	}
 	g.wellBehaved(t)
 }
+
+// TestRejectCloseSilentClients: with reject_mode = "close" a refused
+// handshake is upgraded so a browser can read the 4429 and its retry
+// hint; clients that never answer that close cannot make the server keep
+// the connections.
+func TestRejectCloseSilentClients(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Endpoints[0].RejectMode = "close"
+	cfg.Endpoints[0].MaxAttempts = 2
+	g := startGateway(t, cfg)
+
+	for i := 0; i < 2; i++ {
+		c, _ := g.rawUpgrade(t, "/ws/echo")
+		c.nc.Close()
+	}
+	var silent []*rawConn
+	for i := 0; i < 30; i++ {
+		c, _ := g.rawUpgrade(t, "/ws/echo")
+		silent = append(silent, c)
+	}
+
+	// The first one reads its close frame (without answering it) to check
+	// the code and the hint; none of them ever sends a close frame.
+	c := silent[0]
+	c.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	op, payload, err := c.readFrame()
+	if err != nil || op != opClose || len(payload) < 2 {
+		t.Fatalf("refused in close mode: got frame %#x %q (%v), want a close frame", op, payload, err)
+	}
+	code := int(payload[0])<<8 | int(payload[1])
+	if code != 4429 || !strings.Contains(string(payload[2:]), `"retry_after_ms"`) {
+		t.Fatalf("refused in close mode: got %d %q, want 4429 with retry_after_ms", code, payload[2:])
+	}
+	g.wellBehaved(t)
+	for i, c := range silent {
+		if !c.waitClosed(15 * time.Second) {
+			t.Fatalf("refused client %d that never answered the close is still connected after 15s", i)
+		}
+	}
+	g.wellBehaved(t)
+}
