@@ -12,9 +12,9 @@ func runCleanup(ctx context.Context, io *stdio, args []string) error {
 		"cleanup [--database P] [--config F] [--token-age=300] [--rate-limit-age=7] [--dry-run] [--force]", io)
 	dbf := addDBFlags(fs)
 	tokenAge := fs.Int("token-age", 300,
-		"delete tokens created more than this many `seconds` ago (default: the config file's cleanup.token_age, else 300)")
+		"delete tokens created more than this many `seconds` ago; unset, a --config file's cleanup.token_age")
 	attemptAge := fs.Int("rate-limit-age", 7,
-		"delete attempt records older than this many `days` (default: the config file's cleanup.rate_limit_age, else 7)")
+		"delete attempt records older than this many `days`; unset, a --config file's cleanup.rate_limit_age")
 	dryRun := fs.Bool("dry-run", false, "only count what would be deleted")
 	force := fs.Bool("force", false, "allow a zero or negative age, which deletes everything up to now or beyond")
 	rest, err := parseFlags(fs, args)
