@@ -25,9 +25,15 @@ type config struct {
 	HeaderTimeout       string     `toml:"header_timeout,omitempty"`
 	MaxHeaderBytes      int        `toml:"max_header_bytes,omitempty"`
 	DrainTimeout        string     `toml:"drain_timeout,omitempty"`
+	Login               *loginConf `toml:"login,omitempty"`
 	Token               *tokenConf `toml:"token,omitempty"`
 	Cleanup             cleanConf  `toml:"cleanup"`
 	Endpoints           []endpoint `toml:"endpoint"`
+}
+
+type loginConf struct {
+	MaxAttempts int    `toml:"max_attempts,omitempty"`
+	Window      string `toml:"window,omitempty"`
 }
 
 type tokenConf struct {
