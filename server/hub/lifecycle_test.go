@@ -38,17 +38,17 @@ func TestTimeoutsClose4408(t *testing.T) {
 // machine does not fail it.
 func TestMessagesKeepAnIdleConnectionOpen(t *testing.T) {
 	ep := chatEndpoint()
-	ep.IdleTimeout = 400 * time.Millisecond
+	ep.IdleTimeout = 800 * time.Millisecond
 	ts := newTestServer(t, nil, ep)
 	c := ts.dial(t, "channel=a")
 
 	start := time.Now()
-	for time.Since(start) < 3*ep.IdleTimeout {
+	for time.Since(start) < 2*ep.IdleTimeout {
 		send(t, c, `{"handler":"publish","data":1}`)
 		if got := recv(t, c); got["type"] != "message" {
 			t.Fatalf("got %v, want a message", got)
 		}
-		time.Sleep(ep.IdleTimeout / 8)
+		time.Sleep(ep.IdleTimeout / 10)
 	}
 	if code, _ := closeOf(t, c); code != statusTimeout {
 		t.Errorf("got %v once quiet, want 4408", code)
@@ -57,7 +57,8 @@ func TestMessagesKeepAnIdleConnectionOpen(t *testing.T) {
 
 func TestKeepaliveDropsPeersThatDoNotAnswer(t *testing.T) {
 	rec := newRecorder()
-	ts := newTestServer(t, &Options{PingInterval: 20 * time.Millisecond, Observer: rec}, echoEndpoint())
+	const every = 200 * time.Millisecond // also the pong deadline: generous on a busy machine
+	ts := newTestServer(t, &Options{PingInterval: every, Observer: rec}, echoEndpoint())
 
 	// A client reading answers pings and stays.
 	alive := ts.dial(t, "")
@@ -70,7 +71,7 @@ func TestKeepaliveDropsPeersThatDoNotAnswer(t *testing.T) {
 		t.Errorf("got %d abnormal closes, want 1 (%v)", got, rec)
 	}
 
-	time.Sleep(100 * time.Millisecond) // several intervals
+	time.Sleep(3 * every)
 	if err := readCtx.Err(); err != nil || ts.hub.Count("/ws/echo") != 1 {
 		t.Errorf("the answering client was dropped too")
 	}
