@@ -53,7 +53,7 @@ func serve(ctx context.Context, cfg *config, db *persist.DB, ln net.Listener, lo
 		ln.Close()
 		return err
 	}
-	log.Info("wsgate is serving: open http://"+ln.Addr().String()+"/ in a browser",
+	log.Info("wsgate is serving: open "+browserURL(ln.Addr())+" in a browser",
 		"listen", ln.Addr().String(), "database", db.Path(), "endpoints", endpointPaths(opts))
 
 	served := make(chan error, 1)
@@ -76,6 +76,23 @@ func serve(ctx context.Context, cfg *config, db *persist.DB, ln net.Listener, lo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// browserURL is the URL to point a browser at for the listening address:
+// a wildcard address becomes 127.0.0.1 (or ::1), which always works
+// from the same machine.
+func browserURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // endpointPaths lists the configured endpoint paths.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -122,6 +123,23 @@ func TestServeRefusesBadInput(t *testing.T) {
 		}
 		if code := exitCode(err, &bytes.Buffer{}); (code == 2) != tt.usage || code == 0 {
 			t.Errorf("%v: exit code %d, usage error %v", tt.args, code, tt.usage)
+		}
+	}
+}
+
+func TestBrowserURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+		"0.0.0.0:80":     "http://127.0.0.1:80/",
+		"[::]:8080":      "http://[::1]:8080/",
+		"[::1]:8080":     "http://[::1]:8080/",
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browserURL(addr); got != want {
+			t.Errorf("browserURL(%s) = %s, want %s", in, got, want)
 		}
 	}
 }
