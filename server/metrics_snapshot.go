@@ -13,12 +13,28 @@ type MetricsSnapshot struct {
 	ConnectAttempts map[string]map[string]float64 `json:"connect_attempts"` // endpoint -> result -> total
 	Connections     map[string]float64            `json:"connections"`      // endpoint -> open
 	Messages        map[string]map[string]float64 `json:"messages"`         // endpoint -> in|out -> total
+	Violations      map[string]map[string]float64 `json:"violations"`       // endpoint -> reason -> total
 	TokenRequests   map[string]float64            `json:"token_requests"`   // result -> total
 	Logins          map[string]float64            `json:"logins"`           // result -> total
 	ClientErrors    map[string]float64            `json:"client_errors"`    // kind -> total
 	Limiter         map[string]LimiterStats       `json:"limiter"`          // scope -> stats
 	Journal         JournalSnapshot               `json:"journal"`
 	DatabaseBytes   int64                         `json:"database_bytes"`
+	Reconnects      HistogramSnapshot             `json:"reconnect_intervals"`
+}
+
+// HistogramSnapshot is a histogram in a MetricsSnapshot: the cumulative
+// count of observations at or below each bucket's upper bound, in seconds.
+type HistogramSnapshot struct {
+	Count   uint64   `json:"count"`
+	Sum     float64  `json:"sum"`
+	Buckets []Bucket `json:"buckets"`
+}
+
+// Bucket is one histogram bucket.
+type Bucket struct {
+	LE    float64 `json:"le"`
+	Count uint64  `json:"count"`
 }
 
 // LimiterStats is one limiter scope in a MetricsSnapshot.
@@ -45,11 +61,13 @@ func (m *Metrics) Snapshot() MetricsSnapshot {
 		ConnectAttempts: map[string]map[string]float64{},
 		Connections:     map[string]float64{},
 		Messages:        map[string]map[string]float64{},
+		Violations:      map[string]map[string]float64{},
 		TokenRequests:   nonZero(tokenResults[:], m.tokens[:]),
 		Logins:          nonZero(loginResults[:], m.logins[:]),
 		ClientErrors:    nonZero(clientErrorKinds[:], m.clientErrors[:]),
 		Limiter:         map[string]LimiterStats{},
 		DatabaseBytes:   m.sources.databaseBytes(),
+		Reconnects:      histogram(m.reconnect),
 	}
 	for _, e := range m.allEndpoints() {
 		s.Connections[e.path] = value(e.connections)
@@ -60,6 +78,9 @@ func (m *Metrics) Snapshot() MetricsSnapshot {
 			[]prometheus.Counter{e.messagesIn, e.messagesOut})
 		if len(msgs) > 0 {
 			s.Messages[e.path] = msgs
+		}
+		if v := nonZero(violationReasons[:], e.violations[:]); len(v) > 0 {
+			s.Violations[e.path] = v
 		}
 	}
 	for _, scope := range []string{ScopeIP, ScopeUser} {
@@ -112,4 +133,17 @@ func value(c prometheus.Metric) float64 {
 		return d.Gauge.GetValue()
 	}
 	return 0
+}
+
+// histogram reads a histogram's buckets.
+func histogram(h prometheus.Histogram) HistogramSnapshot {
+	var d dto.Metric
+	if err := h.Write(&d); err != nil || d.Histogram == nil {
+		return HistogramSnapshot{}
+	}
+	out := HistogramSnapshot{Count: d.Histogram.GetSampleCount(), Sum: d.Histogram.GetSampleSum()}
+	for _, b := range d.Histogram.GetBucket() {
+		out.Buckets = append(out.Buckets, Bucket{LE: b.GetUpperBound(), Count: b.GetCumulativeCount()})
+	}
+	return out
 }

@@ -392,10 +392,32 @@ func TestMetricsSnapshot(t *testing.T) {
 	m.TokenRequest("ok")
 	m.WatchWindow(ScopeUser, fakeWindow{keys: 2, evictions: 1})
 	m.WatchJournal(fakeJournal{written: 3})
+	m.Endpoint("/ws/chat").Attempt("ok", 300*time.Millisecond)
+	m.Endpoint("/ws/chat").Attempt("ok", 20*time.Second)
+	m.Violation("/ws/chat", "bad_json")
 
 	s := m.Snapshot()
-	if got := s.ConnectAttempts["/ws/chat"]["ok"]; got != 1 {
-		t.Errorf("attempts ok: got %v, want 1", got)
+	if got := s.Violations["/ws/chat"]["bad_json"]; got != 1 {
+		t.Errorf("violations bad_json: got %v, want 1", got)
+	}
+	r := s.Reconnects
+	if r.Count != 2 || r.Sum != 20.3 || len(r.Buckets) != len(reconnectBuckets) {
+		t.Fatalf("reconnects: got %+v, want 2 observations summing 20.3 s in %d buckets", r, len(reconnectBuckets))
+	}
+	for _, b := range r.Buckets {
+		want := uint64(0)
+		switch {
+		case b.LE >= 20:
+			want = 2
+		case b.LE >= 0.3:
+			want = 1
+		}
+		if b.Count != want {
+			t.Errorf("reconnect bucket le=%v: got %d, want %d", b.LE, b.Count, want)
+		}
+	}
+	if got := s.ConnectAttempts["/ws/chat"]["ok"]; got != 3 {
+		t.Errorf("attempts ok: got %v, want 3", got)
 	}
 	if got := s.ConnectAttempts["/ws/chat"]["rate_limited_ip"]; got != 1 {
 		t.Errorf("attempts rate_limited_ip: got %v, want 1", got)

@@ -19,9 +19,10 @@ const TIME_STEPS = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000]; //
 export class LineChart {
   /**
    * @param {Element} figure the chart's <figure> holding an svg.plot and ul.legend
-   * @param {{ format?: (v: number) => string, span?: number, minMax?: number }} [opts]
+   * @param {{ format?: (v: number) => string, span?: number, minMax?: number, empty?: string }} [opts]
    *   format: y values as text; span: the time shown, in ms (default 5 min);
-   *   minMax: the least top of the y axis, so flat zero lines stay at the bottom.
+   *   minMax: the least top of the y axis, so flat zero lines stay at the bottom;
+   *   empty: the text shown while there is no series at all.
    */
   constructor(figure, opts = {}) {
     this.svg = figure.querySelector('svg.plot');
@@ -29,6 +30,7 @@ export class LineChart {
     this.format = opts.format || formatNumber;
     this.span = opts.span || 5 * 60_000;
     this.minMax = opts.minMax ?? 1;
+    this.empty = opts.empty || 'waiting for data…';
     this.binary = opts.format === formatBytes;
     this.series = [];
     this.svg.addEventListener('pointermove', (e) => this.hover(e));
@@ -59,7 +61,7 @@ export class LineChart {
     this.drawGrid(step, t0, width, height);
     for (const s of series) this.drawSeries(s, t0);
     if (!series.some((s) => s.points.length > 1)) {
-      this.text(width / 2, height / 2, 'waiting for data…', 'empty', 'middle');
+      this.text(width / 2, height / 2, series.length ? 'waiting for data…' : this.empty, 'empty', 'middle');
     }
     this.drawLegend(series);
   }

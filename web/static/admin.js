@@ -36,6 +36,8 @@ let selectedKey = null;
 const charts = {
   attempts: new LineChart($('c-attempts'), { format: formatNumber }),
   connections: new LineChart($('c-connections'), { format: formatNumber }),
+  reconnects: new LineChart($('c-reconnects'), { format: formatNumber }),
+  problems: new LineChart($('c-problems'), { format: formatNumber, empty: 'no client reports or refused frames so far' }),
   tokens: new LineChart($('c-tokens'), { format: formatNumber }),
   journal: new LineChart($('c-journal'), { format: formatNumber }),
   database: new LineChart($('c-database'), { format: formatBytes, minMax: 1024 }),
@@ -103,6 +105,22 @@ function attemptsBy(snap, result) {
   return n;
 }
 
+// reconnectsUpTo is the number of attempts that came within le seconds
+// of the same key's previous one (le = Infinity: all with a previous one).
+function reconnectsUpTo(snap, le) {
+  const h = snap.reconnect_intervals || { count: 0, buckets: [] };
+  if (le === Infinity) return h.count;
+  const b = h.buckets.find((x) => x.le === le);
+  return b ? b.count : 0;
+}
+
+// sumOver sums one key over a map of maps (endpoint -> key -> total).
+function sumOver(byEndpoint, key) {
+  let n = 0;
+  for (const m of Object.values(byEndpoint || {})) n += m[key] || 0;
+  return n;
+}
+
 // seen lists the keys that any kept snapshot has under pick(snapshot).
 function seen(pick, order = []) {
   const keys = new Set();
@@ -129,6 +147,23 @@ function render(snap) {
     name: ep, color: PALETTE[i % PALETTE.length], area: true,
     points: gauge((s) => (s.connections || {})[ep] || 0),
   })), now);
+
+  // A storm of clients without backoff piles up under a second; a patient
+  // client population spreads to the right.
+  charts.reconnects.draw([
+    { name: 'under_1s', label: 'under 1 s', color: RESULT_COLORS.over_capacity, points: rates((s) => reconnectsUpTo(s, 1)) },
+    { name: '1s_to_10s', label: '1–10 s', color: RESULT_COLORS.rate_limited_ip, points: rates((s) => reconnectsUpTo(s, 10) - reconnectsUpTo(s, 1)) },
+    { name: 'over_10s', label: 'over 10 s', color: RESULT_COLORS.ok, points: rates((s) => reconnectsUpTo(s, Infinity) - reconnectsUpTo(s, 10)) },
+  ], now);
+
+  const kinds = seen((s) => s.client_errors);
+  const reasons = seen((s) => Object.assign({}, ...Object.values(s.violations || {})));
+  charts.problems.draw([
+    ...kinds.map((k, i) => ({ name: `report:${k}`, label: `report ${k}`, color: PALETTE[i % PALETTE.length],
+      points: rates((s) => (s.client_errors || {})[k] || 0) })),
+    ...reasons.map((r, i) => ({ name: `violation:${r}`, label: `refused ${r}`, color: PALETTE[(kinds.length + i) % PALETTE.length],
+      points: rates((s) => sumOver(s.violations, r)) })),
+  ], now);
 
   const tokenResults = seen((s) => s.token_requests, ['ok', 'rate_limited']);
   if (!tokenResults.length) tokenResults.push('ok');

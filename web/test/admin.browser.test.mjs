@@ -63,12 +63,12 @@ after(async () => {
 }, { timeout: 30_000 });
 
 // openWS opens one WebSocket to path and resolves with its HTTP answer:
-// 101 (kept open) or the refusal's status.
-function openWS(pathAndQuery, headers = {}) {
+// 101 (kept open; onOpen gets the socket) or the refusal's status.
+function openWS(pathAndQuery, headers = {}, onOpen = () => {}) {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${gw.url.replace('http', 'ws')}${pathAndQuery}`, { headers });
     sockets.push(ws);
-    ws.on('open', () => resolve(101));
+    ws.on('open', () => { onOpen(ws); resolve(101); });
     ws.on('unexpected-response', (_req, res) => { res.resume(); ws.terminate(); resolve(res.statusCode); });
     ws.on('error', () => resolve(0));
   });
@@ -112,8 +112,17 @@ async function traffic(rounds) {
       statuses.push(res.status);
       if (res.ok) {
         const { token } = await res.json();
-        statuses.push(await openWS(`/ws/chat?ws_token=${token}`, from(`198.51.100.${100 + round}`, { Cookie: cookie })));
+        // A client that speaks the protocol badly: its frames are refused.
+        statuses.push(await openWS(`/ws/chat?ws_token=${token}`, from(`198.51.100.${100 + round}`, { Cookie: cookie }),
+          (sock) => { for (let k = 0; k <= round % 3; k++) sock.send('{not json'); }));
       }
+    }
+    for (const kind of ['connection_lost', 'rate_limited'].slice(0, 1 + (round % 2))) {
+      const res = await fetch(`${gw.url}/api/client-errors`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', ...from(`198.51.100.${round + 1}`) },
+        body: JSON.stringify({ kind, code: kind === 'rate_limited' ? 4429 : 1006, delay: 1500, attempt: round }),
+      });
+      statuses.push(res.status);
     }
     await sleep(700);
   }
@@ -218,6 +227,13 @@ describe('the admin page', { timeout: 180_000 }, () => {
       return m.ok > 0 && m.rate_limited > 0 && m;
     }, 'token series');
     assert.ok(tokens.ok > 0);
+    const problems = await waitFor(async () => {
+      const m = await seriesMax(page, 'c-problems');
+      return m['report:connection_lost'] > 0 && m['violation:bad_json'] > 0 && m;
+    }, 'client report and refused frame series');
+    assert.ok(problems['report:rate_limited'] > 0, `reports by kind: ${JSON.stringify(problems)}`);
+    const reconnects = await seriesMax(page, 'c-reconnects');
+    assert.ok(reconnects.under_1s > 0, `fast reconnects drawn: ${JSON.stringify(reconnects)}`);
     const db = await seriesMax(page, 'c-database');
     assert.ok(db.bytes > 0, 'database size drawn');
     assert.notEqual(await page.textContent('#t-connections'), '–');
