@@ -176,3 +176,26 @@ func TestPermissions(t *testing.T) {
 		})
 	}
 }
+
+// TestEndpointsShareChannels: endpoints are views of one set of channels,
+// so a read-only endpoint's members get what another endpoint publishes.
+func TestEndpointsShareChannels(t *testing.T) {
+	chat := newTestServer(t, nil, chatEndpoint())
+	feedEp := chatEndpoint()
+	feedEp.Path, feedEp.AllowedHandlers = "/ws/feed", []string{"change_channel"}
+	feed := serveEndpoint(t, chat.hub, feedEp)
+
+	writer := chat.dial(t, "channel=news&user=ed")
+	reader := feed.dial(t, "channel=news")
+
+	send(t, reader, `{"handler":"publish","data":1}`)
+	if got := recv(t, reader); got["error"] != "unknown_handler" {
+		t.Errorf("got %v publishing on the feed, want unknown_handler", got)
+	}
+	send(t, writer, `{"handler":"publish","data":"headline"}`)
+	for _, c := range []*wsConn{writer, reader} {
+		if got := recv(t, c); got["data"] != "headline" || got["from"] != "ed" {
+			t.Errorf("got %v, want ed's headline", got)
+		}
+	}
+}

@@ -21,5 +21,17 @@
 // than 1013 because the client is at fault, and the bundled client stops
 // instead of reconnecting straight into the same overload.
 //
+// The close codes the hub sends (SPEC section 6):
+//
+//	1001  the ctx given to Serve ended
+//	1003  a binary frame on a channels endpoint
+//	1007  a text frame that is not UTF-8
+//	1008  more than MaxViolations refused frames in a minute; a slow
+//	      consumer; CloseConn from the admin API
+//	1009  a message over MaxMessageBytes (sent by coder/websocket)
+//	1012  Shutdown, with {"retry_after_ms":N}
+//	4408  IdleTimeout or MaxDuration reached
+//	4429  over the message rate for 5 seconds, with {"retry_after_ms":N}
+//
 // Every method of [Hub] is safe for concurrent use.
 package hub

@@ -63,7 +63,16 @@ func chatEndpoint() *Endpoint {
 func newTestServer(t *testing.T, opts *Options, ep *Endpoint) *testServer {
 	t.Helper()
 	h := New(opts)
-	ts := &testServer{hub: h, ep: ep}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		h.Shutdown(ctx, 0)
+	})
+	return serveEndpoint(t, h, ep)
+}
+
+// serveEndpoint serves one more endpoint of hub h on its own server.
+func serveEndpoint(t *testing.T, h *Hub, ep *Endpoint) *testServer {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
@@ -76,14 +85,8 @@ func newTestServer(t *testing.T, opts *Options, ep *Endpoint) *testServer {
 		}
 		h.Serve(r.Context(), c, ep, m)
 	}))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		h.Shutdown(ctx, 0)
-		srv.Close()
-	})
-	ts.url = "ws" + strings.TrimPrefix(srv.URL, "http") + ep.Path
-	return ts
+	t.Cleanup(srv.Close) // runs before the hub's Shutdown
+	return &testServer{hub: h, ep: ep, url: "ws" + strings.TrimPrefix(srv.URL, "http") + ep.Path}
 }
 
 // dial opens a client connection with the given query and waits until
