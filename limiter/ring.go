@@ -52,18 +52,22 @@ func (r ring) insert(v int64) {
 	r.set(i, v)
 }
 
-// countAfter returns how many entries are later than cutoff, scanning from
-// the newest end.
+// countAfter returns how many entries are later than cutoff. Entries are
+// sorted with the empty ones (0) first, so those later than cutoff (and
+// not empty) are a suffix, found by binary search: 5 probes at Max = 20
+// where a scan would read up to 20 entries.
 func (r ring) countAfter(cutoff int64) int {
-	n := 0
-	for i := r.len() - 1; i >= 0; i-- {
-		v := r.at(i)
-		if v == 0 || v <= cutoff {
-			break
+	cutoff = max(cutoff, 0)
+	lo, hi := 0, r.len() // the suffix starts in [lo, hi]
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if r.at(mid) > cutoff {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
-		n++
 	}
-	return n
+	return r.len() - lo
 }
 
 // rebase subtracts delta from every entry, emptying those that would fall

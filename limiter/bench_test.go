@@ -1,0 +1,46 @@
+package limiter
+
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// BenchmarkWindowAttemptHot is the hot path alone, without reading the
+// clock: one known key, over its limit (a client hammering).
+func BenchmarkWindowAttemptHot(b *testing.B) {
+	w := NewWindow(Policy{Max: 20, Window: 5 * time.Minute}, nil)
+	k := UserKey("ann")
+	now := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		w.Attempt(k, now)
+	}
+}
+
+// BenchmarkWindowAttemptAllowed is one known key under its limit, so that
+// every attempt scans the ring.
+func BenchmarkWindowAttemptAllowed(b *testing.B) {
+	w := NewWindow(Policy{Max: 20, Window: 5 * time.Minute}, nil)
+	k := UserKey("ann")
+	now := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(15 * time.Second)
+		w.Attempt(k, now)
+	}
+}
+
+// BenchmarkRateAllowN is the yardstick for the two above: one
+// x/time/rate limiter's AllowN at an explicit time.
+func BenchmarkRateAllowN(b *testing.B) {
+	l := rate.NewLimiter(rate.Every(15*time.Second), 20)
+	now := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		l.AllowN(now, 1)
+	}
+}
