@@ -100,8 +100,9 @@ type flooded struct {
 	refusals []answer
 }
 
-// flood starts n handshakes at once on /ws/echo claiming addr, and keeps
-// the ones that succeed open.
+// flood starts n handshakes at once on /ws/echo claiming addr (through
+// the trusted proxy; "" claims nothing), and keeps the ones that succeed
+// open.
 func (g *gateway) flood(t *testing.T, addr string, n int) *flooded {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -116,7 +117,10 @@ func (g *gateway) flood(t *testing.T, addr string, n int) *flooded {
 		go func() {
 			defer wg.Done()
 			<-start
-			opts := &websocket.DialOptions{HTTPHeader: forwarded(addr)}
+			opts := &websocket.DialOptions{}
+			if addr != "" {
+				opts.HTTPHeader = forwarded(addr)
+			}
 			conn, a, err := g.dial(ctx, "/ws/echo", opts)
 			mu.Lock()
 			defer mu.Unlock()
@@ -206,4 +210,50 @@ func TestDescriptorExhaustion(t *testing.T) {
 		t.Fatalf("wsgate exited after descriptor exhaustion; log:\n%s", g.log.String())
 	}
 	g.wellBehaved(t)
+}
+
+// TestCapacityNotLeaked: handshakes that fail or vanish halfway give
+// their capacity slot back: after many of them, a client can still open
+// as many connections as max_connections_per_ip allows.
+func TestCapacityNotLeaked(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.MaxConnectionsPerIP = 3
+	cfg.Endpoints[0].RateLimitEnabled = false
+	g := startGateway(t, cfg)
+
+	for i := 0; i < 20; i++ {
+		// A key that is not 16 bytes of base64: refused by the upgrade.
+		c := g.rawDial(t)
+		req := strings.Replace(upgradeRequest(cfg.Listen, "/ws/echo"),
+			"Sec-WebSocket-Key: ", "Sec-WebSocket-Key: x", 1)
+		c.write([]byte(req))
+		if resp := c.readResponse(); resp.StatusCode == http.StatusSwitchingProtocols {
+			t.Fatalf("handshake with a malformed key: got 101, want a refusal")
+		}
+		c.nc.Close()
+
+		// Gone before the answer.
+		c = g.rawDial(t)
+		c.write([]byte(upgradeRequest(cfg.Listen, "/ws/echo")))
+		c.nc.Close()
+
+		// Upgraded, then dropped without a close frame.
+		c, _ = g.rawUpgrade(t, "/ws/echo")
+		c.nc.Close()
+	}
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		f := g.flood(t, "", 3)
+		n := len(f.conns)
+		f.closeAll()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("15s after 60 failed or abandoned handshakes: %d of 3 connections admitted (%v)",
+				n, f.refusals)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
