@@ -235,3 +235,34 @@ func TestSuspiciousPatternsAreWarned(t *testing.T) {
 		t.Errorf("the token appears in the logs")
 	}
 }
+
+// TestClientErrorFloodBreaksNothing floods /api/client-errors on a real
+// server with good, oversized and malformed reports: past the per-IP limit
+// every one is refused with 429, the rest of the server answers as before,
+// and only the accepted reports are counted.
+func TestClientErrorFloodBreaksNothing(t *testing.T) {
+	h := newHarness(t, "", withMetrics)
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	bodies := []string{`{"kind":"connection_lost","code":1006}`, strings.Repeat("x", 4096), `{"kind":1}`}
+	statuses := map[int]int{}
+	for i := range 120 {
+		resp, _ := h.do("POST", "/api/client-errors", jsonType, bodies[i%len(bodies)])
+		statuses[resp.StatusCode]++
+	}
+	// The first 30 requests (10 of each body) pass the limit; the rest are 429.
+	want := map[int]int{204: 10, 413: 10, 400: 10, 429: 90}
+	for code, n := range want {
+		if statuses[code] != n {
+			t.Errorf("status %d: got %d answers, want %d (all: %v)", code, statuses[code], n, statuses)
+		}
+	}
+
+	echoOnce(t, h.mustDial("/ws/echo", nil), "still here")
+	if resp, _ := h.do("GET", "/healthz", nil, ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz after the flood: got %d, want 200", resp.StatusCode)
+	}
+	waitScrape(t, h.base, []series{
+		{"wsgate_client_errors_total", map[string]string{"kind": "connection_lost"}, 10},
+		{"wsgate_connect_attempts_total", map[string]string{"endpoint": "/ws/echo", "result": "ok"}, 1},
+	})
+}
