@@ -29,11 +29,12 @@ func (l *Limiter) User() *Window { return l.user }
 // names the rejecting scope (IP when both reject) and carries the longer
 // RetryAfter of the two, so that waiting it out clears both.
 func (l *Limiter) Attempt(ip Key, user Key, hasUser bool, now time.Time) Decision {
-	d := l.ip.Attempt(ip, now)
+	rd := l.ip.clock.read(now) // both scopes share the policy, hence the clock
+	d := l.ip.attempt(ip, rd)
 	if !hasUser {
 		return d
 	}
-	u := l.user.Attempt(user, now)
+	u := l.user.attempt(user, rd)
 	u.Scope = ScopeUser
 	return combine(d, u)
 }

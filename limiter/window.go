@@ -90,7 +90,11 @@ func (w *Window) shard(k Key) *shard {
 // going backwards) counts as that latest time, so the ring stays ordered
 // and no attempt leaves the window early.
 func (w *Window) Attempt(k Key, now time.Time) Decision {
-	rd := w.clock.read(now)
+	return w.attempt(k, w.clock.read(now))
+}
+
+// attempt is Attempt with the clock already read.
+func (w *Window) attempt(k Key, rd reading) Decision {
 	s := w.shard(k)
 	s.mu.Lock()
 	t := s.encodeLocked(w, rd.tick)
