@@ -251,7 +251,13 @@ function fillTop(table, by, rows) {
 
 async function loadAttempts({ by, key }) {
   const q = new URLSearchParams({ [by]: key, limit: '12', since: $('period').value });
-  const { attempts } = await api(`/api/admin/attempts?${q}`);
+  let attempts;
+  try {
+    ({ attempts } = await api(`/api/admin/attempts?${q}`));
+  } catch (err) {
+    if (!(err instanceof AuthError)) setLive('error', 'could not read the journal');
+    return;
+  }
   $('attempts-key').textContent = key;
   $('attempts-box').hidden = false;
   $('attempts').tBodies[0].replaceChildren(...attempts.map((a) => {
