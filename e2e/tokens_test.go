@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,6 +95,49 @@ func TestTokenGuessingAndSecrecy(t *testing.T) {
 
 	pollCount(t, openDB(t, cfg.Database), 3, `SELECT count(*) FROM ws_tokens WHERE used_at IS NOT NULL`)
 	g.noSecrets(t, secrets)
+}
+
+// TestTokenReplayRace: of many handshakes racing with one token, exactly
+// one gets through.
+func TestTokenReplayRace(t *testing.T) {
+	cfg := privateConfig(t, 1000)
+	g := startGateway(t, cfg)
+	g.cli("alice-password\n", "user", "add", "alice")
+	key := apiKeyFrom(t, g.cli("", "apikey", "create", "ops", "--perm", "admin"))
+
+	for round := 0; round < 5; round++ {
+		tok := g.issueToken(t, key, "alice")
+		answers := make(chan answer, 20)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				a, err := g.probe("/ws/private?ws_token="+tok, nil)
+				if err != nil {
+					t.Errorf("racing handshake: %v", err)
+				}
+				answers <- a
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(answers)
+		admitted := 0
+		for a := range answers {
+			switch {
+			case a.status == http.StatusSwitchingProtocols:
+				admitted++
+			case a.reason != "bad_token":
+				t.Errorf("racing handshake: got %d %q, want 101 or 401 bad_token", a.status, a.reason)
+			}
+		}
+		if admitted != 1 {
+			t.Fatalf("round %d: 20 handshakes racing with one token: %d admitted, want 1", round, admitted)
+		}
+	}
 }
 
 // noSecrets fails if any of secrets appears in the log, the metrics or the
