@@ -156,9 +156,6 @@ func (m *Metrics) Handler() http.Handler {
 	})
 }
 
-// Registry returns the private registry, for tests and extra collectors.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Endpoint returns the metrics of the endpoint at path, or those counted as
 // "other" for a path that was not configured.
 func (m *Metrics) Endpoint(path string) *EndpointMetrics {

@@ -120,9 +120,3 @@ func closeCodeLabels() []string {
 	}
 	return append(labels, labelOther)
 }
-
-// ClientErrorKinds returns the report kinds counted under their own name
-// by wsgate_client_errors_total; any other kind is counted as "other".
-func ClientErrorKinds() []string {
-	return append([]string(nil), clientErrorKinds[:]...)
-}
