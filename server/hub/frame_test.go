@@ -132,7 +132,7 @@ func TestViolationsMatchReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 200 {
 		max := 1 + rng.IntN(6)
-		v := violations{at: make([]time.Time, max)}
+		v := violations{max: max}
 		var all []time.Time
 		now := time.Unix(0, 0)
 		for i := range 100 {

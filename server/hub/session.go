@@ -40,7 +40,7 @@ func newSession(cn *conn, now time.Time) *session {
 	return &session{
 		cn:      cn,
 		limiter: cn.hub.newMessageLimiter(ep, now),
-		viol:    violations{at: make([]time.Time, max)},
+		viol:    violations{max: max},
 		permit:  permitted(cn.meta.Perms, ep.PermsAny, ep.PermsAll),
 	}
 }
@@ -106,16 +106,20 @@ func permitted(perms, anyOf, allOf []string) bool {
 	return true
 }
 
-// violations is an exact record of the last len(at) violation times.
+// violations is an exact record of the last max violation times.
 type violations struct {
-	at   []time.Time // ring, oldest at next once full
+	max  int
+	at   []time.Time // ring, oldest at next once full; made on first use
 	next int
 	n    int
 }
 
 // add records a violation at now and reports whether it is one more than
-// the ring holds within the trailing window.
+// max within the trailing window.
 func (v *violations) add(now time.Time) (exceeded bool) {
+	if v.at == nil {
+		v.at = make([]time.Time, v.max)
+	}
 	if v.n == len(v.at) && now.Sub(v.at[v.next]) < violationWindow {
 		exceeded = true
 	}
