@@ -52,6 +52,8 @@
 //
 // Window, Limiter, MessagePool and MessageLimiter are safe for concurrent
 // use. A Window spreads its keys over up to 96 shards, each a
-// golang-lru simplelru under its own mutex; an attempt on a known key
-// costs one map lookup and allocates nothing.
+// golang-lru simplelru under its own mutex. An attempt on a known key
+// allocates nothing and costs one map lookup, or none when the key is the
+// last one its shard saw (a client hammering); Limiter.Attempt reads the
+// clock once for both scopes.
 package limiter
