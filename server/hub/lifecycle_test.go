@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -201,4 +203,34 @@ func TestBadFrameFreesAWriterStuckOnAStalledClient(t *testing.T) {
 	defer cancel()
 	c.Write(ctx, websocket.MessageText, make([]byte, 8192))
 	waitFor(t, "the connection released", func() bool { return ts.hub.Count(ep.Path) == 0 })
+}
+
+func TestServeContextEndingClosesWith1001(t *testing.T) {
+	h := New(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(served)
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		h.Serve(ctx, c, echoEndpoint(), Meta{})
+	}))
+	defer srv.Close()
+
+	dialCtx, stop := context.WithTimeout(context.Background(), testTimeout)
+	defer stop()
+	c, _, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	waitFor(t, "registered", func() bool { return h.Count("/ws/echo") == 1 })
+
+	cancel()
+	if code, _ := closeOf(t, c); code != websocket.StatusGoingAway {
+		t.Errorf("got %v, want 1001", code)
+	}
+	<-served
 }
