@@ -93,6 +93,10 @@ func TestGracefulShutdown(t *testing.T) {
 
 func TestProbesAndStatic(t *testing.T) {
 	h := newHarness(t, "", nil)
+	if resp, body := h.do("GET", "/api/ws-token", nil, ""); resp.StatusCode != 405 ||
+		resp.Header.Get("Allow") != "POST" || !strings.Contains(string(body), "method_not_allowed") {
+		t.Errorf("GET /api/ws-token: got %d %s, want a JSON 405", resp.StatusCode, body)
+	}
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200, "/static/index.html": 200, "/static/nope.js": 404} {
 		if resp, _ := h.do("GET", path, nil, ""); resp.StatusCode != want {
 			t.Errorf("GET %s: got %d, want %d", path, resp.StatusCode, want)

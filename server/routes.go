@@ -16,6 +16,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/ws-token", s.handleToken)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	for _, p := range []string{"/api/login", "/api/logout", "/api/ws-token"} {
+		mux.Handle(p, methodNotAllowed(http.MethodPost))
+	}
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics.Handler())
 	}
@@ -46,6 +49,15 @@ func (s *Server) routes() http.Handler {
 		writeError(w, http.StatusNotFound, "not_found", "nothing is served at this path")
 	})
 	return mux
+}
+
+// methodNotAllowed answers 405 in JSON for a path served under another
+// method (the mux's own answer is plain text).
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this path answers "+allow+" only")
+	})
 }
 
 // serveFile serves one embedded file, such as the demo page at /.
