@@ -44,7 +44,8 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 
 // serve runs the server on ln until ctx ends, then shuts it down within
 // the drain window plus a grace period for the journal.
-func serve(ctx context.Context, cfg *config, db *persist.DB, ln net.Listener, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config, db *persist.DB, ln net.Listener,
+	log *slog.Logger) error {
 	opts := cfg.serverOptions()
 	opts.DB, opts.Logger = db, log
 	opts.Metrics = server.NewMetrics(&server.MetricsOptions{Endpoints: endpointPaths(opts)})
@@ -110,11 +111,12 @@ func serveConfig(io *stdio, args []string) (*config, error) {
 	var f serveFlags
 	fs := newFlagSet("serve", "serve [--config FILE] [--listen ADDR] [--database PATH] "+
 		"[--log-format text|json] [--log-level debug|info|warn|error]", io)
-	fs.StringVar(&f.config, "config", "", "TOML configuration `file` (default: the embedded defaults below)")
+	fs.StringVar(&f.config, "config", "", "TOML configuration `file` (default: the embedded defaults)")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "`address` to listen on (key listen)")
 	fs.StringVar(&f.database, "database", "wsgate.db", "SQLite database `path` (key database)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json (key log_format)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (key log_level)")
+	fs.StringVar(&f.logLevel, "log-level", "info",
+		"log `level`: debug, info, warn or error (key log_level)")
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()

@@ -56,14 +56,16 @@ func (c *config) validateTop() error {
 			return c.errAt(n.key, "%d is less than %d", n.v, n.min)
 		}
 	}
-	return c.positive(map[string]duration{"header_timeout": c.HeaderTimeout}, map[string]duration{"drain_timeout": c.DrainTimeout})
+	return c.positive(map[string]duration{"header_timeout": c.HeaderTimeout},
+		map[string]duration{"drain_timeout": c.DrainTimeout})
 }
 
 func (c *config) validateSections() error {
 	if err := c.policy("login.max_attempts", c.Login.MaxAttempts, c.Login.Window); err != nil {
 		return err
 	}
-	if err := c.policy("token.max_per_minute", c.Token.MaxPerMinute, duration(time.Minute)); err != nil {
+	err := c.policy("token.max_per_minute", c.Token.MaxPerMinute, duration(time.Minute))
+	if err != nil {
 		return err
 	}
 	return c.positive(map[string]duration{
@@ -137,7 +139,8 @@ func (c *config) validateEndpoint(prefix string, e *endpointConfig) error {
 		return c.errAt(prefix+"reject_mode", "%v", err)
 	}
 	if *e.RateLimitEnabled {
-		if err := c.policy(prefix+"rate_limit_max_attempts", *e.RateLimitMaxAttempts, *e.RateLimitWindow); err != nil {
+		err := c.policy(prefix+"rate_limit_max_attempts", *e.RateLimitMaxAttempts, *e.RateLimitWindow)
+		if err != nil {
 			return err
 		}
 	}

@@ -4,8 +4,8 @@ import "net/http"
 
 // RequireAdmin wraps the handlers of /admin and /api/admin/*: it lets
 // through an API key (Authorization: Bearer) or a logged-in session that
-// holds the permission PermAdmin ("wsgate apikey create NAME --perm admin"). Others get 401 (no credentials) or 403
-// (no permission). A state-changing request authenticated by cookie must
+// holds the permission PermAdmin (for a key: "wsgate apikey create NAME
+// --perm admin"). Others get 401 (no credentials) or 403 (no permission). A state-changing request authenticated by cookie must
 // also come from the server's own or an allowed origin (403 otherwise),
 // so another site cannot act with an administrator's cookie.
 func (s *Server) RequireAdmin(next http.Handler) http.Handler {

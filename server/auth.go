@@ -108,5 +108,6 @@ func (s *Server) writeAuthError(w http.ResponseWriter, err error) {
 		return
 	}
 	s.log.Error("authenticate", "err", err)
-	writeError(w, http.StatusInternalServerError, "internal_error", "the server could not check credentials")
+	writeError(w, http.StatusInternalServerError, "internal_error",
+		"the server could not check credentials")
 }

@@ -82,51 +82,8 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ep *endpoint,
 	a.addr = s.ips.key(client)
 	a.ipKey = limiter.AddrKey(client, s.opts.IPv6Prefix)
 
-	// Steps 3 and 4 refuse before the IP limit decides, yet still count.
-	if o := r.Header["Origin"]; len(o) > 0 && !s.origins.allow(o[0], r, s.isHTTPS(r)) {
-		s.countIP(ep, a)
-		s.logs.suspicious.OriginMismatch(now, Suspect{IP: a.addr, Endpoint: ep.Path}, o[0])
-		a.reason = ReasonForbiddenOrigin
+	if !s.admit(r, ep, a) || !s.identify(ctx, r, ep, a) {
 		return
-	}
-	if s.draining.Load() {
-		s.countIP(ep, a)
-		a.reason, a.retryAfter = ReasonUnavailable, s.opts.DrainTimeout
-		return
-	}
-	if !s.capacity.reserve(a.ipKey) {
-		s.countIP(ep, a)
-		a.reason, a.retryAfter = ReasonOverCapacity, capacityRetryAfter
-		return
-	}
-	a.slot = true
-
-	// Step 5: the IP limit.
-	if ep.limits != nil {
-		a.limit = ep.limits.IP().Attempt(a.ipKey, now)
-		if !a.limit.Allowed {
-			a.reason, a.retryAfter = ReasonRateLimitedIP, a.limit.RetryAfter
-			return
-		}
-	}
-
-	// Step 6: the token, or without one the session's user.
-	if ep.RequireToken {
-		if !s.checkToken(r, ep, a) {
-			a.reason = ReasonBadToken
-			return
-		}
-	} else {
-		s.sessionUser(ctx, r, a)
-	}
-
-	// Step 7: the user limit, counted from any IP.
-	if a.user != "" && ep.limits != nil {
-		a.limit = ep.limits.User().Attempt(limiter.UserKey(a.user), now)
-		if !a.limit.Allowed {
-			a.reason, a.retryAfter = ReasonRateLimitedUser, a.limit.RetryAfter
-			return
-		}
 	}
 
 	// Step 8: the channel.
@@ -147,6 +104,60 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ep *endpoint,
 		return
 	}
 	a.reason = ReasonOK
+}
+
+// admit runs steps 3 to 5: origin, capacity and the IP limit. It reports
+// false, with a's reason set, when one refuses. Origin and capacity
+// refuse before the IP limit decides, yet still count against the key.
+func (s *Server) admit(r *http.Request, ep *endpoint, a *attempt) bool {
+	if o := r.Header["Origin"]; len(o) > 0 && !s.origins.allow(o[0], r, s.isHTTPS(r)) {
+		s.countIP(ep, a)
+		s.logs.suspicious.OriginMismatch(a.now, Suspect{IP: a.addr, Endpoint: ep.Path}, o[0])
+		a.reason = ReasonForbiddenOrigin
+		return false
+	}
+	if s.draining.Load() {
+		s.countIP(ep, a)
+		a.reason, a.retryAfter = ReasonUnavailable, s.opts.DrainTimeout
+		return false
+	}
+	if !s.capacity.reserve(a.ipKey) {
+		s.countIP(ep, a)
+		a.reason, a.retryAfter = ReasonOverCapacity, capacityRetryAfter
+		return false
+	}
+	a.slot = true
+
+	if ep.limits != nil {
+		a.limit = ep.limits.IP().Attempt(a.ipKey, a.now)
+		if !a.limit.Allowed {
+			a.reason, a.retryAfter = ReasonRateLimitedIP, a.limit.RetryAfter
+			return false
+		}
+	}
+	return true
+}
+
+// identify runs steps 6 and 7: the token (or, without one, the session)
+// names the user, whose limit counts attempts from any IP.
+func (s *Server) identify(ctx context.Context, r *http.Request, ep *endpoint, a *attempt) bool {
+	if ep.RequireToken {
+		if !s.checkToken(r, ep, a) {
+			a.reason = ReasonBadToken
+			return false
+		}
+	} else {
+		s.sessionUser(ctx, r, a)
+	}
+
+	if a.user != "" && ep.limits != nil {
+		a.limit = ep.limits.User().Attempt(limiter.UserKey(a.user), a.now)
+		if !a.limit.Allowed {
+			a.reason, a.retryAfter = ReasonRateLimitedUser, a.limit.RetryAfter
+			return false
+		}
+	}
+	return true
 }
 
 // capacityRetryAfter is the hint given with over_capacity: long enough

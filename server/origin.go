@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,7 +30,8 @@ func ParseOriginPattern(s string) (OriginPattern, error) {
 		p.wildcard, p.host = true, p.host[2:]
 	}
 	if strings.Contains(p.host, "*") || p.host == "" {
-		return OriginPattern{}, errors.New("parse origin " + s + ": a wildcard may only be the first label, as in https://*.example.com")
+		return OriginPattern{}, fmt.Errorf("parse origin %q: a wildcard may only be "+
+			"the first label, as in https://*.example.com", s)
 	}
 	return p, nil
 }

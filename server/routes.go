@@ -56,7 +56,8 @@ func (s *Server) routes() http.Handler {
 func methodNotAllowed(allow string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this path answers "+allow+" only")
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			"this path answers "+allow+" only")
 	})
 }
 

@@ -91,7 +91,9 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 		return nil, err
 	}
 	s.startJournal()
-	s.hub = hub.New(&hub.Options{Logger: s.log.With("component", "hub"), Observer: s.observer(), Clock: s.clock})
+	s.hub = hub.New(&hub.Options{
+		Logger: s.log.With("component", "hub"), Observer: s.observer(), Clock: s.clock,
+	})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.handler = s.routes()
 	s.http = &http.Server{
@@ -143,7 +145,8 @@ func (s *Server) buildEndpoints(lopts *limiter.Options) error {
 		if e.Handler == HandlerChannels && e.ChannelPattern == nil {
 			return fmt.Errorf("start server: endpoint %s: channels need a channel pattern", e.Path)
 		}
-		ep := &endpoint{Endpoint: e, metrics: s.metrics.Endpoint(e.Path), hub: hubEndpoint(e, s.opts.MaxViolations)}
+		ep := &endpoint{Endpoint: e, metrics: s.metrics.Endpoint(e.Path),
+			hub: hubEndpoint(e, s.opts.MaxViolations)}
 		if e.RateLimitEnabled {
 			p := limiter.Policy{Max: e.RateLimitMaxAttempts, Window: e.RateLimitWindow}
 			if err := p.Validate(); err != nil {

@@ -130,7 +130,8 @@ func (s *Server) writeToken(w http.ResponseWriter, r *http.Request, p principal,
 	tok, h, err := newToken()
 	if err != nil {
 		s.log.Error("issue token", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal_error", "the server could not issue a token")
+		writeError(w, http.StatusInternalServerError, "internal_error",
+			"the server could not issue a token")
 		return "error"
 	}
 	e := tokenEntry{user: user, created: now}
