@@ -86,3 +86,20 @@ func escapedKey(raw string) bool {
 	}
 	return false
 }
+
+// FuzzHandshakeHeaders feeds arbitrary Cookie and Sec-WebSocket-Protocol
+// lines to the scanners: they must not panic, and what they find must be
+// a substring of what was sent (nothing is invented or unescaped).
+func FuzzHandshakeHeaders(f *testing.F) {
+	f.Add("a=1; wsgate_session=abc", "wsgate, wsgate.token.abc")
+	f.Add(`wsgate_session="q"`, ",,wsgate.token.")
+	f.Fuzz(func(t *testing.T, cookieLine, protoLine string) {
+		h := http.Header{"Cookie": {cookieLine}, "Sec-Websocket-Protocol": {protoLine}}
+		if v, ok := cookieValue(h, sessionCookie); ok && !strings.Contains(cookieLine, v) {
+			t.Fatalf("cookie %q not in %q", v, cookieLine)
+		}
+		if v, ok := subprotocolToken(h); ok && !strings.Contains(protoLine, subprotocolPrefix+v) {
+			t.Fatalf("token %q not in %q", v, protoLine)
+		}
+	})
+}
