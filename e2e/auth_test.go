@@ -30,7 +30,8 @@ func TestPasswordGuessing(t *testing.T) {
 			t.Fatalf("guess %d for alice from a fresh address: got %d %q, want %d", i, st, code, want)
 		}
 	}
-	if st, _ := g.tryLogin(t, "198.51.100.99", "alice", "alice-password"); st != http.StatusTooManyRequests {
+	st, _ := g.tryLogin(t, "198.51.100.99", "alice", "alice-password")
+	if st != http.StatusTooManyRequests {
 		t.Errorf("right password while alice is limited: got %d, want 429", st)
 	}
 

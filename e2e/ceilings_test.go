@@ -28,7 +28,8 @@ func TestConnectionCeilings(t *testing.T) {
 	a := g.flood(t, "192.0.2.1", 30)
 	defer a.closeAll()
 	if len(a.conns) != 8 {
-		t.Fatalf("one address, 30 concurrent handshakes: %d accepted, want 8 (max_connections_per_ip)", len(a.conns))
+		t.Fatalf("one address, 30 concurrent handshakes: %d accepted, want 8 (max_connections_per_ip)",
+			len(a.conns))
 	}
 	a.checkRefusals(t)
 
@@ -202,7 +203,8 @@ func TestDescriptorExhaustion(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz still failing 20s after the descriptors were freed: %v; log:\n%s", err, g.log.String())
+			t.Fatalf("/healthz still failing 20s after the descriptors were freed: %v; log:\n%s",
+				err, g.log.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

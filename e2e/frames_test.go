@@ -36,9 +36,11 @@ func TestInvalidFrames(t *testing.T) {
 		{"continuation without a start", "/ws/chat", frame(true, false, 0x0, text, true), 1002},
 		{"fragmented ping", "/ws/chat", frame(false, false, opPing, nil, true), 1002},
 		{"ping over 125 bytes", "/ws/chat", frame(true, false, opPing, bytes.Repeat([]byte("p"), 126), true), 1002},
-		{"invalid UTF-8 in a text frame", "/ws/chat", frame(true, false, opText, []byte("{\"handler\":\"\xff\xfe\"}"), true), 1007},
+		{"invalid UTF-8 in a text frame", "/ws/chat",
+			frame(true, false, opText, []byte("{\"handler\":\"\xff\xfe\"}"), true), 1007},
 		{"binary frame on channels", "/ws/chat", frame(true, false, opBinary, text, true), 1003},
-		{"frame over max_message_bytes", "/ws/chat", frame(true, false, opText, bytes.Repeat([]byte("x"), 8192), true), 1009},
+		{"frame over max_message_bytes", "/ws/chat",
+			frame(true, false, opText, bytes.Repeat([]byte("x"), 8192), true), 1009},
 		// RFC 6455 section 5.1: the server must close on an unmasked
 		// frame; coder/websocket drops the TCP connection for it.
 		{"unmasked client frame", "/ws/chat", frame(true, false, opText, text, false), 0},

@@ -62,7 +62,8 @@ func (g *gateway) mustProbe(t *testing.T, path string, hdr http.Header) answer {
 
 // dial opens a WebSocket with coder/websocket; on a refused handshake it
 // returns the answer and a nil connection.
-func (g *gateway) dial(ctx context.Context, path string, opts *websocket.DialOptions) (*websocket.Conn, answer, error) {
+func (g *gateway) dial(ctx context.Context, path string,
+	opts *websocket.DialOptions) (*websocket.Conn, answer, error) {
 	if opts == nil {
 		opts = &websocket.DialOptions{}
 	}

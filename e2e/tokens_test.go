@@ -18,8 +18,9 @@ import (
 
 // TestTokenGuessingAndSecrecy: guessing tokens is throttled like any other
 // attempt, one attempt tests one token however many it offers, a token
-// works once whether it comes in the URL or in a subprotocol, and no token, key or password ever reaches the log (even at
-// debug level), the metrics or the database in the clear.
+// works once whether it comes in the URL or in a subprotocol, and no
+// token, key or password ever reaches the log (even at debug level), the
+// metrics or the database in the clear.
 func TestTokenGuessingAndSecrecy(t *testing.T) {
 	cfg := privateConfig(t, 8)
 	g := startGateway(t, cfg, "--log-level", "debug")
@@ -66,9 +67,11 @@ func TestTokenGuessingAndSecrecy(t *testing.T) {
 		offer = append(offer, "wsgate.token."+guess)
 		fmt.Fprintf(&query, "ws_token=%s&", guess)
 	}
-	many := &websocket.DialOptions{Subprotocols: append(append([]string{"wsgate"}, offer...), "wsgate.token."+hidden)}
+	offer = append(append([]string{"wsgate"}, offer...), "wsgate.token."+hidden)
+	many := &websocket.DialOptions{Subprotocols: offer}
 	if _, a, err := g.dial(ctx, "/ws/private", many); err == nil || a.reason != "bad_token" {
-		t.Errorf("51 subprotocol tokens, the valid one last: got %d %q (%v), want 401 bad_token", a.status, a.reason, err)
+		t.Errorf("51 subprotocol tokens, the valid one last: got %d %q (%v), want 401 bad_token",
+			a.status, a.reason, err)
 	}
 	if a := g.mustProbe(t, "/ws/private?"+query.String()+"ws_token="+hidden, nil); a.reason != "bad_token" {
 		t.Errorf("51 query tokens, the valid one last: got %d %q, want 401 bad_token", a.status, a.reason)
@@ -178,7 +181,8 @@ func TestCrossSite(t *testing.T) {
 			t.Errorf("handshake from origin %q: got %d %q, want 403 forbidden_origin", origin, a.status, a.reason)
 		}
 	}
-	if a := g.mustProbe(t, "/ws/chat", http.Header{"Origin": {own}}); a.status != http.StatusSwitchingProtocols {
+	a := g.mustProbe(t, "/ws/chat", http.Header{"Origin": {own}})
+	if a.status != http.StatusSwitchingProtocols {
 		t.Errorf("handshake from the server's own origin: got %d %q, want 101", a.status, a.reason)
 	}
 
@@ -189,7 +193,8 @@ func TestCrossSite(t *testing.T) {
 			t.Errorf("token request with the cookie from origin %q: got %d, want 403", origin, st)
 		}
 	}
-	if st := g.cookieTokenRequest(t, cookie, http.Header{"Sec-Fetch-Site": {"cross-site"}}); st != http.StatusForbidden {
+	crossSite := http.Header{"Sec-Fetch-Site": {"cross-site"}}
+	if st := g.cookieTokenRequest(t, cookie, crossSite); st != http.StatusForbidden {
 		t.Errorf("token request with Sec-Fetch-Site: cross-site: got %d, want 403", st)
 	}
 	if st := g.cookieTokenRequest(t, cookie, http.Header{"Origin": {own}}); st != http.StatusOK {
@@ -222,7 +227,8 @@ func (g *gateway) login(t *testing.T, user, password string) *http.Cookie {
 			return c
 		}
 	}
-	t.Fatalf("POST /api/login: got %d without a session cookie, want 204 and wsgate_session", resp.StatusCode)
+	t.Fatalf("POST /api/login: got %d without a session cookie, want 204 and wsgate_session",
+		resp.StatusCode)
 	return nil
 }
 
