@@ -176,3 +176,26 @@ func countTokenRows(path string) (all, used int, err error) {
 	err = db.QueryRow(`SELECT count(*), count(used_at) FROM ws_tokens`).Scan(&all, &used)
 	return all, used, err
 }
+
+func TestRestartKeepsUserLimits(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wsgate.db")
+	mod := func(o *Options) {
+		o.TrustedProxies = mustPrefixes("127.0.0.0/8")
+	}
+	h := newHarness(t, path, mod)
+	key := h.apiKey("backend")
+	for i := range 5 {
+		tok := h.token(key, `{"user":"carol"}`)
+		hdr := http.Header{"X-Forwarded-For": {"198.51.100." + string(rune('1'+i))}}
+		h.mustDial("/ws/chat?ws_token="+tok, hdr).CloseNow()
+	}
+	spare := h.token(key, `{"user":"carol"}`)
+	h.stop()
+
+	h = newHarness(t, path, mod)
+	hdr := http.Header{"X-Forwarded-For": {"203.0.113.50"}}
+	resp, body := h.refused("/ws/chat?ws_token="+spare, hdr)
+	if resp.StatusCode != 429 || body.Error != ReasonRateLimitedUser {
+		t.Errorf("carol from a new IP after restart: got %d %q, want 429 rate_limited_user", resp.StatusCode, body.Error)
+	}
+}
