@@ -131,6 +131,63 @@ func TestPingFloodWithoutReading(t *testing.T) {
 	g.wellBehaved(t)
 }
 
+// TestMessageFlood: a connection that keeps sending over message_rate is
+// told so, then closed with 4429 and a retry hint, and others are served.
+func TestMessageFlood(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Endpoints[1].MessageRate, cfg.Endpoints[1].MessageBurst = 5, 5
+	g := startGateway(t, cfg)
+	c, _ := g.rawUpgrade(t, "/ws/chat")
+
+	// Send 100 messages a second from one goroutine while this one reads;
+	// the sender stops after 15 s or when the connection ends.
+	stop := make(chan struct{})
+	defer close(stop)
+	msg := frame(true, false, opText, []byte(`{"handler":"publish","data":"flood"}`), true)
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; i < 1500; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := c.nc.Write(msg); err != nil {
+				return
+			}
+		}
+	}()
+
+	told := false
+	c.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		op, payload, err := c.readFrame()
+		if err != nil {
+			t.Fatalf("reading during the flood: %v (told rate_limited: %v), want close 4429", err, told)
+		}
+		if op == opText && bytes.Contains(payload, []byte(`"rate_limited"`)) {
+			told = true
+		}
+		if op != opClose {
+			continue
+		}
+		code := 0
+		if len(payload) >= 2 {
+			code = int(payload[0])<<8 | int(payload[1])
+		}
+		if code != 4429 || !bytes.Contains(payload, []byte("retry_after_ms")) {
+			t.Fatalf("flood closed with %d %q, want 4429 with retry_after_ms", code, payload)
+		}
+		break
+	}
+	if !told {
+		t.Errorf("closed with 4429 without a rate_limited error first")
+	}
+	g.wellBehaved(t)
+}
+
 // TestCompressionBomb: a client offering permessage-deflate does not get
 // it, so a small compressed frame cannot inflate into a huge message. If a
 // later version negotiates compression, the inflated size must still be
