@@ -44,9 +44,15 @@ func writeRateLimited(w http.ResponseWriter, msg string, after time.Duration) {
 // maxBodyBytes bounds the JSON bodies of the API: they are a few names.
 const maxBodyBytes = 16 << 10
 
+// bodyTimeout bounds reading an API request's body.
+const bodyTimeout = 10 * time.Second
+
 // decodeBody reads r's JSON body into v, refusing unknown fields and
 // oversized bodies. An empty body leaves v untouched.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	// A body trickled in a byte at a time must not hold a goroutine for
+	// long: header_timeout covers the headers only.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && err != io.EOF {

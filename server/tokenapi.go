@@ -147,14 +147,27 @@ func (s *Server) writeToken(w http.ResponseWriter, r *http.Request, p principal,
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.Token.TTL),
 	})
 
-	hdr := w.Header()
-	hdr.Set("RateLimit-Limit", strconv.Itoa(s.opts.Token.MaxPerMinute))
-	hdr.Set("RateLimit-Remaining", strconv.Itoa(max(s.opts.Token.MaxPerMinute-d.Count, 0)))
-	// The attempt just recorded is the newest in the window, so the whole
-	// budget is back one window from now.
-	hdr.Set("RateLimit-Reset", strconv.Itoa(int(tokenIssueWindow/time.Second)))
+	s.writeRateLimitHeaders(w, user, d, now)
 	writeJSON(w, http.StatusOK, tokenResponse{Token: tok, ExpiresIn: ceilSeconds(s.opts.Token.TTL)})
 	return "ok"
+}
+
+// writeRateLimitHeaders describes the user's issue budget after this
+// token. With budget left, the whole of it is back one window from now
+// (this token is the newest in the window); with none left, Reset is
+// when the next token can be had, the Retry-After a further request
+// would get.
+func (s *Server) writeRateLimitHeaders(w http.ResponseWriter, user string,
+	d limiter.Decision, now time.Time) {
+	remaining := max(s.opts.Token.MaxPerMinute-d.Count, 0)
+	reset := int64(tokenIssueWindow / time.Second)
+	if remaining == 0 {
+		reset = ceilSeconds(s.tokenIssues.Peek(limiter.UserKey(user), now).RetryAfter)
+	}
+	hdr := w.Header()
+	hdr.Set("RateLimit-Limit", strconv.Itoa(s.opts.Token.MaxPerMinute))
+	hdr.Set("RateLimit-Remaining", strconv.Itoa(remaining))
+	hdr.Set("RateLimit-Reset", strconv.FormatInt(reset, 10))
 }
 
 // tokenIssueWindow is the sliding window of token.max_per_minute.
