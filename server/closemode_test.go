@@ -68,3 +68,19 @@ func TestDecideIPv6PrefixKeys(t *testing.T) {
 		t.Errorf("mapped IPv4 after five plain attempts: %s, want rate_limited_ip", got)
 	}
 }
+
+func TestConnectRateLimitDisabled(t *testing.T) {
+	h := newHarness(t, "", func(o *Options) {
+		for i := range o.Endpoints {
+			o.Endpoints[i].RateLimitEnabled = false
+		}
+	})
+	for range 8 {
+		h.mustDial("/ws/echo", nil).CloseNow()
+	}
+	for _, r := range h.attempts(8) {
+		if r.Reason != ReasonOK {
+			t.Errorf("journal row %+v, want ok: no limit, still journaled", r)
+		}
+	}
+}
