@@ -143,3 +143,16 @@ func TestBrowserURL(t *testing.T) {
 		}
 	}
 }
+
+func TestServeFlagsOverrideFileOverDefaults(t *testing.T) {
+	path := writeConfig(t, "listen = \"127.0.0.1:9001\"\ndatabase = \"file.db\"\nlog_level = \"warn\"\n")
+	io := &stdio{in: strings.NewReader(""), out: &bytes.Buffer{}, err: &bytes.Buffer{}}
+	cfg, err := serveConfig(io, []string{"--config", path, "--database", "flag.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9001" || cfg.Database != "flag.db" || cfg.LogLevel != "warn" || cfg.LogFormat != "text" {
+		t.Errorf("listen %q database %q level %q format %q; want the file's listen and level, the flag's database, the default format",
+			cfg.Listen, cfg.Database, cfg.LogLevel, cfg.LogFormat)
+	}
+}
