@@ -137,7 +137,17 @@ func TestStalledHandshakes(t *testing.T) {
 			t.Fatalf("half-sent handshake %d still open after 15s with header_timeout = 1s", i)
 		}
 	}
+	// Half of the silent clients look at what they got: the 101, then a
+	// 4408 close. The other half never answer and are dropped anyway.
 	for i, c := range silent {
+		if i%2 == 0 {
+			if resp := c.readResponse(); resp.StatusCode != http.StatusSwitchingProtocols {
+				t.Fatalf("silent client %d: got %d, want 101", i, resp.StatusCode)
+			}
+			if code, err := c.readClose(20 * time.Second); err != nil || code != 4408 {
+				t.Fatalf("silent client %d: got close %d (%v), want 4408 (idle_timeout)", i, code, err)
+			}
+		}
 		if !c.waitClosed(20 * time.Second) {
 			t.Fatalf("silent upgraded client %d still open after 20s with idle_timeout = 2s", i)
 		}
