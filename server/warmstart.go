@@ -41,6 +41,11 @@ func (s *Server) replayAttempts(ctx context.Context, now time.Time) (int, error)
 	if longest == 0 {
 		return 0, nil
 	}
+	if s.opts.Cleanup.Interval > 0 && s.opts.Cleanup.RateLimitAge < longest {
+		s.log.Warn("cleanup.rate_limit_age is shorter than the longest rate-limit window: "+
+			"a restart forgets attempts that still count",
+			"rate_limit_age", s.opts.Cleanup.RateLimitAge, "window", longest)
+	}
 	n := 0
 	err := s.db.ReplayAttempts(ctx, now.Add(-longest), func(a persist.AttemptRow) error {
 		ep := s.endpoints[a.Endpoint]
