@@ -59,6 +59,7 @@ type endpoint struct {
 	MessageRate      float64  `toml:"message_rate,omitempty"`
 	MessageBurst     int      `toml:"message_burst,omitempty"`
 	IdleTimeout      string   `toml:"idle_timeout,omitempty"`
+	MaxDuration      string   `toml:"max_connection_duration,omitempty"`
 	DefaultChannel   string   `toml:"default_channel,omitempty"`
 	AllowedHandlers  []string `toml:"allowed_handlers,omitempty"`
 }

@@ -155,6 +155,34 @@ func TestStalledHandshakes(t *testing.T) {
 	g.wellBehaved(t)
 }
 
+// TestMaxConnectionDuration: a busy connection still ends when
+// max_connection_duration is reached, with 4408.
+func TestMaxConnectionDuration(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Endpoints[1].MaxDuration = "2s"
+	g := startGateway(t, cfg)
+	c, _ := g.rawUpgrade(t, "/ws/chat")
+
+	ping := frame(true, false, opText, []byte(`{"handler":"change_channel","channel":"busy"}`), true)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c.write(ping)
+		c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		op, payload, err := c.readFrame()
+		if err != nil {
+			t.Fatalf("busy connection: %v, want a 4408 close", err)
+		}
+		if op == opClose {
+			if len(payload) < 2 || int(payload[0])<<8|int(payload[1]) != 4408 {
+				t.Fatalf("busy connection closed with %q, want 4408", payload)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("busy connection still open 20s after max_connection_duration = 2s")
+}
+
 // TestRejectCloseSilentClients: with reject_mode = "close" a refused
 // handshake is upgraded so a browser can read the 4429 and its retry
 // hint; clients that never answer that close cannot make the server keep
