@@ -197,6 +197,7 @@ func BenchmarkLimiterRandomKeys(b *testing.B) {
 	for _, c := range contenders {
 		b.Run(c.name, func(b *testing.B) {
 			check := warmContender(c, ks)
+			runtime.GC() // no collection of the fill's garbage during the timing
 			b.ReportAllocs()
 			b.ResetTimer()
 			var seed sync.Mutex
@@ -312,6 +313,7 @@ func BenchmarkLimiterPaired(b *testing.B) {
 const pairedBlock = 128
 
 func runPaired(b *testing.B, ours, theirs func(*rand.Rand)) {
+	runtime.GC() // no collection of the set-up's garbage during the timing
 	var mu sync.Mutex
 	var oursTime, theirsTime time.Duration
 	var oursN, theirsN int
