@@ -124,6 +124,32 @@ func TestJournalTokens(t *testing.T) {
 	}
 }
 
+func TestIssuedTokens(t *testing.T) {
+	db := openTest(t)
+	j := NewJournal(db, nil)
+	now := time.UnixMilli(1_700_000_000_000)
+	old := TokenIssue{Hash: sha256.Sum256([]byte("old")), User: "ann", CreatedAt: now.Add(-time.Minute),
+		ExpiresAt: now}
+	recent := TokenIssue{Hash: sha256.Sum256([]byte("new")), User: "ann", CreatedAt: now.Add(-time.Second),
+		ExpiresAt: now.Add(time.Minute)}
+	j.TokenIssued(old)
+	j.TokenIssued(recent)
+	j.TokenUsed(recent.Hash, now)
+	closeJournal(t, j)
+
+	var got [][32]byte
+	err := db.IssuedTokens(context.Background(), now.Add(-time.Minute), func(r TokenRow) error {
+		got = append(got, r.Hash)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != recent.Hash {
+		t.Errorf("got %d tokens issued after the cutoff, want only the recent (used) one", len(got))
+	}
+}
+
 func TestJournalDropsWhenFull(t *testing.T) {
 	db := openTest(t)
 	// Hold the write lock so the writer cannot drain the queue.

@@ -41,6 +41,27 @@ func TestRestartKeepsLimitsAndTokens(t *testing.T) {
 	}
 }
 
+func TestRestartKeepsTokenIssueBudget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wsgate.db")
+	budget := func(o *Options) { o.Token.MaxPerMinute = 2 }
+	h := newHarness(t, path, budget)
+	h.addUser("ann")
+	ann := h.login("ann")
+	for range 2 {
+		// Used tokens count against the budget as much as unused ones.
+		tok := h.token(cookie(ann), "")
+		h.mustDial("/ws/chat?ws_token="+tok, cookie(ann)).CloseNow()
+	}
+	h.stop()
+
+	h = newHarness(t, path, budget)
+	resp, body := h.do("POST", "/api/ws-token", cookie(ann), "")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("third token in a minute after restart: got %d %s, want 429 with Retry-After",
+			resp.StatusCode, body)
+	}
+}
+
 func TestGracefulShutdown(t *testing.T) {
 	h := newHarness(t, "", func(o *Options) { o.DrainTimeout = 3 * time.Second })
 	conns := []*websocket.Conn{}

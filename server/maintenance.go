@@ -45,14 +45,14 @@ func (s *Server) maintain(ctx context.Context) {
 }
 
 // cleanup deletes tokens older than Cleanup.TokenAge and attempt records
-// older than Cleanup.RateLimitAge, as "wsgate cleanup" does.
+// older than Cleanup.RateLimitAge, as "wsgate cleanup" does, and the
+// sessions that have expired.
 func (s *Server) cleanup(ctx context.Context) {
-	now := s.clock()
-	res, err := s.db.Cleanup(ctx, now.Add(-s.opts.Cleanup.TokenAge),
-		now.Add(-s.opts.Cleanup.RateLimitAge), false)
+	res, err := s.db.CleanupAged(ctx, s.clock(), s.opts.Cleanup.TokenAge, s.opts.Cleanup.RateLimitAge)
 	if err != nil {
 		s.log.Error("clean up database", "err", err)
 		return
 	}
-	s.log.Info("cleaned up database", "tokens_deleted", res.Tokens, "attempts_deleted", res.Attempts)
+	s.log.Info("cleaned up database", "tokens_deleted", res.Tokens,
+		"attempts_deleted", res.Attempts, "sessions_deleted", res.Sessions)
 }

@@ -67,22 +67,27 @@ func (s *Server) replayAttempts(ctx context.Context, now time.Time) (int, error)
 	return n, nil
 }
 
-// reloadTokens puts the valid, unused tokens back in the store and their
-// issues back in the users' issue budgets.
+// reloadTokens puts the valid, unused tokens back in the store, and every
+// token issued in the last issue window, used or not, back in its user's
+// issue budget.
 func (s *Server) reloadTokens(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.db.ValidTokens(ctx, now, func(t persist.TokenRow) error {
 		s.tokens.add(t.Hash, tokenEntry{
 			user: t.User, session: t.Session, endpoint: t.Endpoint, created: t.CreatedAt,
 		})
-		if t.CreatedAt.After(now.Add(-tokenIssueWindow)) {
-			s.tokenIssues.Record(limiter.UserKey(t.User), t.CreatedAt)
-		}
 		n++
 		return nil
 	})
 	if err != nil {
 		return n, fmt.Errorf("reload tokens: %w", err)
+	}
+	err = s.db.IssuedTokens(ctx, now.Add(-tokenIssueWindow), func(t persist.TokenRow) error {
+		s.tokenIssues.Record(limiter.UserKey(t.User), t.CreatedAt)
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("reload token budgets: %w", err)
 	}
 	return n, nil
 }
