@@ -6,7 +6,8 @@ run:
 	go run .
 
 build:
-	go build -o wsgate .
+	# -buildvcs=auto stamps the commit that "wsgate version" prints.
+	go build -buildvcs=auto -o wsgate .
 
 # test runs every test: Go under -race, the fuzz targets for a bounded
 # time, and the JavaScript client in Node and in a real Chromium. It installs
