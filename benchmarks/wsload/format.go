@@ -19,7 +19,7 @@ const noFigure = "–"
 func writeText(w io.Writer, rep *report) error {
 	fmt.Fprintf(w, "wsload: %s\n", rep.Machine)
 	fmt.Fprintf(w, "command: %s\n", rep.Command)
-	fmt.Fprintf(w, "%d rounds per scenario, %s; %.0f s in all\n", rep.Rounds, method, rep.Seconds)
+	fmt.Fprintf(w, "%s per scenario, %s; %.0f s in all\n", rounds(rep.Rounds), method, rep.Seconds)
 	for _, s := range rep.Scenarios {
 		fmt.Fprintf(w, "\n%s: %s\n", s.Name, s.About)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -42,7 +42,7 @@ func writeText(w io.Writer, rep *report) error {
 func writeMarkdown(w io.Writer, rep *report) error {
 	fmt.Fprintf(w, "%s  \n", rep.Machine)
 	fmt.Fprintf(w, "command: `%s`  \n", rep.Command)
-	fmt.Fprintf(w, "%d rounds per scenario, %s; %.0f s in all.\n\n", rep.Rounds, method, rep.Seconds)
+	fmt.Fprintf(w, "%s per scenario, %s; %.0f s in all.\n\n", rounds(rep.Rounds), method, rep.Seconds)
 	fmt.Fprintln(w, "| scenario | metric | wsgate | baseline | ratio | target | result |")
 	fmt.Fprintln(w, "|---|---|--:|--:|--:|---|---|")
 	for _, s := range rep.Scenarios {
@@ -96,6 +96,14 @@ func cell(v *float64, unit string) string {
 		return s + unit
 	}
 	return s + " " + unit
+}
+
+// rounds is "1 round" or "n rounds".
+func rounds(n int) string {
+	if n == 1 {
+		return "1 round"
+	}
+	return fmt.Sprintf("%d rounds", n)
 }
 
 // ratioCell formats a ratio as "1.07x".
