@@ -26,12 +26,9 @@ func runAudit(ctx context.Context, io *stdio, args []string) error {
 	rejected := fs.Bool("rejected", false, "only rejected attempts")
 	limit := fs.Int("limit", 100, "at most this many attempts")
 	asJSON := fs.Bool("json", false, "print one JSON array of objects with the columns of connection_attempts")
-	rest, err := parseFlags(fs, args)
+	err := onlyFlags(fs, args, "audit", ": the only subcommand is 'top'")
 	if err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("audit: unexpected argument %q: the only subcommand is 'top'", rest[0])
 	}
 	f := persist.AttemptFilter{User: *user, RejectedOnly: *rejected, Limit: *limit}
 	if f.IP, err = normalizeIP(*ip); err != nil {
@@ -44,19 +41,16 @@ func runAudit(ctx context.Context, io *stdio, args []string) error {
 		return usagef("audit: --limit=%d: give a positive number", *limit)
 	}
 
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	rows, err := db.Attempts(ctx, f)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(io, rows)
-	}
-	return printAttempts(io, rows)
+	return dbf.withDB(ctx, func(db *persist.DB) error {
+		rows, err := db.Attempts(ctx, f)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(io, rows)
+		}
+		return printAttempts(io, rows)
+	})
 }
 
 // normalizeIP checks an --ip value and writes it as the journal does:
@@ -115,12 +109,8 @@ func auditTop(ctx context.Context, io *stdio, args []string) error {
 	by := fs.String("by", "ip", "group by `ip` or user")
 	limit := fs.Int("limit", 10, "show at most this many keys")
 	asJSON := fs.Bool("json", false, `print one JSON array of {"key", "count"} objects`)
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := onlyFlags(fs, args, "audit top", ""); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("audit top: unexpected argument %q", rest[0])
 	}
 	if *by != "ip" && *by != "user" {
 		return usagef("audit top: --by=%q: want ip or user", *by)
@@ -133,20 +123,22 @@ func auditTop(ctx context.Context, io *stdio, args []string) error {
 		return err
 	}
 
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	top, err := db.TopRejected(ctx, *by, from, *limit)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return printJSON(io, top)
-	}
+	return dbf.withDB(ctx, func(db *persist.DB) error {
+		top, err := db.TopRejected(ctx, *by, from, *limit)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(io, top)
+		}
+		return printTop(io, *by, top)
+	})
+}
+
+// printTop writes the most rejected keys as a right-aligned table.
+func printTop(io *stdio, by string, top []persist.KeyCount) error {
 	w := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := map[string]string{"ip": "IP", "user": "USER"}[*by]
+	header := map[string]string{"ip": "IP", "user": "USER"}[by]
 	fmt.Fprintf(w, "REJECTED\t %s\n", header)
 	for _, k := range top {
 		fmt.Fprintf(w, "%d\t %s\n", k.Count, k.Key)

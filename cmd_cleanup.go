@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/wsgate/wsgate/persist"
 )
 
 // runCleanup deletes old tokens and attempt records: "wsgate cleanup".
@@ -17,12 +19,8 @@ func runCleanup(ctx context.Context, io *stdio, args []string) error {
 		"delete attempt records older than this many `days`; unset, a --config file's cleanup.rate_limit_age")
 	dryRun := fs.Bool("dry-run", false, "only count what would be deleted")
 	force := fs.Bool("force", false, "allow a zero or negative age, which deletes everything up to now or beyond")
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := onlyFlags(fs, args, "cleanup", ": cleanup takes only flags"); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usagef("cleanup: unexpected argument %q: cleanup takes only flags", rest[0])
 	}
 
 	cfg, err := dbf.loadConfig()
@@ -51,24 +49,21 @@ func runCleanup(ctx context.Context, io *stdio, args []string) error {
 // cleanup opens the database and deletes (or counts) the rows older than
 // the ages, printing both counts.
 func cleanup(ctx context.Context, io *stdio, f *dbFlags, tokenAge, attemptAge time.Duration, dryRun bool) error {
-	db, _, err := f.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	now := time.Now()
-	tokensBefore, attemptsBefore := now.Add(-tokenAge), now.Add(-attemptAge)
-	r, err := db.Cleanup(ctx, tokensBefore, attemptsBefore, dryRun)
-	if err != nil {
-		return fmt.Errorf("cleanup %s: %w", db.Path(), err)
-	}
-	verb := "deleted"
-	if dryRun {
-		verb = "would delete"
-	}
-	fmt.Fprintf(io.out, "%s %d tokens created before %s\n", verb, r.Tokens, stamp(tokensBefore))
-	fmt.Fprintf(io.out, "%s %d attempt records before %s\n", verb, r.Attempts, stamp(attemptsBefore))
-	return nil
+	return f.withDB(ctx, func(db *persist.DB) error {
+		now := time.Now()
+		tokensBefore, attemptsBefore := now.Add(-tokenAge), now.Add(-attemptAge)
+		r, err := db.Cleanup(ctx, tokensBefore, attemptsBefore, dryRun)
+		if err != nil {
+			return fmt.Errorf("cleanup %s: %w", db.Path(), err)
+		}
+		verb := "deleted"
+		if dryRun {
+			verb = "would delete"
+		}
+		fmt.Fprintf(io.out, "%s %d tokens created before %s\n", verb, r.Tokens, stamp(tokensBefore))
+		fmt.Fprintf(io.out, "%s %d attempt records before %s\n", verb, r.Attempts, stamp(attemptsBefore))
+		return nil
+	})
 }
 
 // stamp formats a time for command output: UTC with milliseconds.

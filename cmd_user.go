@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"golang.org/x/term"
 
@@ -39,114 +37,61 @@ func runUser(ctx context.Context, io *stdio, args []string) error {
 	return usagef("user: unknown subcommand %q: want add, list, remove, passwd or perm", args[0])
 }
 
-// permList is a repeatable --perm flag.
-type permList []string
-
-func (p *permList) String() string { return strings.Join(*p, ",") }
-
-func (p *permList) Set(v string) error {
-	*p = append(*p, v)
-	return nil
-}
-
-// oneName parses args that must hold exactly one positional NAME.
-func oneName(fs *flag.FlagSet, args []string, what string) (string, error) {
-	rest, err := parseFlags(fs, args)
-	if err != nil {
-		return "", err
-	}
-	if len(rest) != 1 {
-		return "", usagef("%s: want exactly one NAME, got %d arguments", what, len(rest))
-	}
-	return rest[0], nil
-}
-
 // userAdd creates a user with the password read from standard input.
 func userAdd(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet("user add", "user add NAME [--perm P]... [--database P] [--config F] < password", io)
 	dbf := addDBFlags(fs)
 	var perms permList
 	fs.Var(&perms, "perm", "grant a `permission` (repeatable), e.g. admin")
-	name, err := oneName(fs, args, "user add")
-	if err != nil {
-		return err
-	}
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	// Refuse a taken name before asking for a password.
-	if _, err := db.User(ctx, name); err == nil {
-		return fmt.Errorf("user add: user %q already exists in %s: choose another name, or use "+
-			"'wsgate user passwd %s' to change its password", name, db.Path(), name)
-	}
-	password, err := readPassword(io)
-	if err != nil {
-		return err
-	}
-	if err := db.AddUser(ctx, name, password, perms); err != nil {
-		return explainUser("user add", db, name, err)
-	}
-	fmt.Fprintf(io.out, "added user %s\n", name)
-	return nil
+	return dbf.withName(ctx, args, "user add", func(db *persist.DB, name string) error {
+		// Refuse a taken name before asking for a password.
+		if _, err := db.User(ctx, name); err == nil {
+			return fmt.Errorf("user add: user %q already exists in %s: choose another name, or use "+
+				"'wsgate user passwd %s' to change its password", name, db.Path(), name)
+		}
+		password, err := readPassword(io)
+		if err != nil {
+			return err
+		}
+		if err := db.AddUser(ctx, name, password, perms); err != nil {
+			return userKind.explain("user add", db, name, err)
+		}
+		fmt.Fprintf(io.out, "added user %s\n", name)
+		return nil
+	})
 }
 
 // userList prints the users with their permissions.
 func userList(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet("user list", "user list [--database P] [--config F]", io)
 	dbf := addDBFlags(fs)
-	rest, err := parseFlags(fs, args)
-	if err != nil {
+	if err := onlyFlags(fs, args, "user list", ""); err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef("user list: unexpected argument %q", rest[0])
-	}
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	users, err := db.Users(ctx)
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tPERMISSIONS\tCREATED")
-	for _, u := range users {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", u.Name, permText(u.Perms), stamp(u.CreatedAt))
-	}
-	return w.Flush()
-}
-
-// permText shows a permission list, "-" when empty.
-func permText(perms []string) string {
-	if len(perms) == 0 {
-		return "-"
-	}
-	return strings.Join(perms, ",")
+	return dbf.withDB(ctx, func(db *persist.DB) error {
+		list, err := db.Users(ctx)
+		if err != nil {
+			return err
+		}
+		w := permTable(io.out)
+		for _, u := range list {
+			permRow(w, u.Name, u.Perms, u.CreatedAt)
+		}
+		return w.Flush()
+	})
 }
 
 // userRemove deletes a user with its sessions and permissions.
 func userRemove(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet("user remove", "user remove NAME [--database P] [--config F]", io)
 	dbf := addDBFlags(fs)
-	name, err := oneName(fs, args, "user remove")
-	if err != nil {
-		return err
-	}
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.RemoveUser(ctx, name); err != nil {
-		return explainUser("user remove", db, name, err)
-	}
-	fmt.Fprintf(io.out, "removed user %s\n", name)
-	return nil
+	return dbf.withName(ctx, args, "user remove", func(db *persist.DB, name string) error {
+		if err := db.RemoveUser(ctx, name); err != nil {
+			return userKind.explain("user remove", db, name, err)
+		}
+		fmt.Fprintf(io.out, "removed user %s\n", name)
+		return nil
+	})
 }
 
 // userPasswd replaces a user's password with the one read from standard
@@ -154,27 +99,20 @@ func userRemove(ctx context.Context, io *stdio, args []string) error {
 func userPasswd(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet("user passwd", "user passwd NAME [--database P] [--config F] < password", io)
 	dbf := addDBFlags(fs)
-	name, err := oneName(fs, args, "user passwd")
-	if err != nil {
-		return err
-	}
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.User(ctx, name); err != nil {
-		return explainUser("user passwd", db, name, err)
-	}
-	password, err := readPassword(io)
-	if err != nil {
-		return err
-	}
-	if err := db.SetPassword(ctx, name, password); err != nil {
-		return explainUser("user passwd", db, name, err)
-	}
-	fmt.Fprintf(io.out, "changed the password of %s\n", name)
-	return nil
+	return dbf.withName(ctx, args, "user passwd", func(db *persist.DB, name string) error {
+		if _, err := db.User(ctx, name); err != nil {
+			return userKind.explain("user passwd", db, name, err)
+		}
+		password, err := readPassword(io)
+		if err != nil {
+			return err
+		}
+		if err := db.SetPassword(ctx, name, password); err != nil {
+			return userKind.explain("user passwd", db, name, err)
+		}
+		fmt.Fprintf(io.out, "changed the password of %s\n", name)
+		return nil
+	})
 }
 
 // userPerm adds (+P) and removes (-P) permissions of a user. A "-P" that
@@ -197,17 +135,14 @@ func userPerm(ctx context.Context, io *stdio, args []string) error {
 		return err
 	}
 
-	db, _, err := dbf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u, err := db.ChangePerms(ctx, name, add, remove)
-	if err != nil {
-		return explainUser("user perm", db, name, err)
-	}
-	fmt.Fprintf(io.out, "%s: %s\n", u.Name, permText(u.Perms))
-	return nil
+	return dbf.withDB(ctx, func(db *persist.DB) error {
+		u, err := db.ChangePerms(ctx, name, add, remove)
+		if err != nil {
+			return userKind.explain("user perm", db, name, err)
+		}
+		fmt.Fprintf(io.out, "%s: %s\n", u.Name, permText(u.Perms))
+		return nil
+	})
 }
 
 // splitPermArgs separates the arguments of "user perm" into those for the
@@ -260,20 +195,6 @@ func parsePermChanges(changes []string) (add, remove []string, err error) {
 		}
 	}
 	return add, remove, nil
-}
-
-// explainUser turns persist's sentinel errors into one line saying what
-// to do.
-func explainUser(what string, db *persist.DB, name string, err error) error {
-	switch {
-	case errors.Is(err, persist.ErrNotFound):
-		return fmt.Errorf("%s: no user %q in %s: see 'wsgate user list'", what, name, db.Path())
-	case errors.Is(err, persist.ErrExists):
-		return fmt.Errorf("%s: user %q already exists in %s: choose another name", what, name, db.Path())
-	case errors.Is(err, persist.ErrInvalid):
-		return usagef("%v", err)
-	}
-	return err
 }
 
 // readPassword reads a password: without echo, asked twice, on a

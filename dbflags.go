@@ -82,3 +82,51 @@ func (f *dbFlags) open(ctx context.Context) (*persist.DB, *config, error) {
 	}
 	return db, cfg, nil
 }
+
+// withDB opens the database and runs fn with it, closing it afterwards.
+// Commands parse and check their arguments first, so that a usage mistake
+// is reported without touching the database.
+func (f *dbFlags) withDB(ctx context.Context, fn func(db *persist.DB) error) error {
+	db, _, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// withName parses args, which must hold exactly one positional NAME, and
+// runs fn with the open database and that name.
+func (f *dbFlags) withName(ctx context.Context, args []string, what string,
+	fn func(db *persist.DB, name string) error) error {
+	name, err := oneName(f.fs, args, what)
+	if err != nil {
+		return err
+	}
+	return f.withDB(ctx, func(db *persist.DB) error { return fn(db, name) })
+}
+
+// oneName parses args that must hold exactly one positional NAME.
+func oneName(fs *flag.FlagSet, args []string, what string) (string, error) {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(rest) != 1 {
+		return "", usagef("%s: want exactly one NAME, got %d arguments", what, len(rest))
+	}
+	return rest[0], nil
+}
+
+// onlyFlags parses args that must hold no positional argument; hint, if
+// any, ends the message about one that is there.
+func onlyFlags(fs *flag.FlagSet, args []string, what, hint string) error {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("%s: unexpected argument %q%s", what, rest[0], hint)
+	}
+	return nil
+}
