@@ -44,3 +44,17 @@ func BenchmarkRateAllowN(b *testing.B) {
 		l.AllowN(now, 1)
 	}
 }
+
+// BenchmarkLimiterAttemptHot is Limiter.Attempt over both scopes for one
+// hammering client, without reading the clock: the part of the hot-key
+// check that is wsgate's own.
+func BenchmarkLimiterAttemptHot(b *testing.B) {
+	l := New(Policy{Max: 20, Window: 5 * time.Minute}, nil)
+	ip, user := UserKey("ip"), UserKey("ann")
+	now := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		l.Attempt(ip, user, true, now)
+	}
+}

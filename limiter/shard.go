@@ -14,23 +14,27 @@ import (
 // allocation with its own header, and so the garbage collector never scans
 // them (they hold no pointers).
 type shard struct {
-	// mu guards every field below it up to the atomics.
-	mu     sync.Mutex
+	// mu guards every field below it up to the atomics. The fields a
+	// hammering key's attempt reads (base, init, last, lastRing) come
+	// first, so that with mu they fill one cache line.
+	mu   sync.Mutex
+	base int64 // the tick that ring entry 0 would mean
+	init bool  // base has been set from the first time seen
+
+	// last is the key most recently touched through ringLocked, and
+	// lastRing its ring (nil until a key is touched). The LRU moves every
+	// key it returns or adds to its front, so last is always at the
+	// front: a client hammering its key finds its ring with one
+	// comparison instead of a map lookup, and skipping the LRU update
+	// changes no order. Rings never move (chunks are allocated once and
+	// only appended to), so the slice stays valid.
+	last     Key
+	lastRing ring
+
 	lru    *simplelru.LRU[Key, uint32]
 	chunks [][]byte // ring storage: chunkRings rings each
 	free   []uint32 // slots of evicted keys, reused first
 	next   uint32   // slots handed out so far
-	base   int64    // the tick that ring entry 0 would mean
-	init   bool     // base has been set from the first time seen
-
-	// last is the key most recently touched through ringLocked, and
-	// lastSlot its slot. The LRU moves every key it returns or adds to
-	// its front, so last is always at the front: a client hammering its
-	// key finds its ring with one comparison instead of a map lookup, and
-	// skipping the LRU update changes no order.
-	last     Key
-	lastSlot uint32
-	hasLast  bool
 
 	keys      atomic.Int64  // lru.Len(), readable without mu
 	evictions atomic.Uint64 // keys evicted to make room
@@ -57,14 +61,20 @@ func (s *shard) onEvictLocked(_ Key, slot uint32) {
 
 // ringLocked returns k's ring, creating an empty one if k is new and
 // create is set; nil if k is unknown and create is not set. A hit costs
-// one map lookup.
+// one map lookup, none for the shard's last key (inlined here).
 func (s *shard) ringLocked(w *Window, k Key, create bool) ring {
-	if s.hasLast && k == s.last {
-		return s.slotLocked(w, s.lastSlot)
+	if s.lastRing != nil && k == s.last {
+		return s.lastRing
 	}
+	return s.lookupLocked(w, k, create)
+}
+
+// lookupLocked is ringLocked for a key other than the last one.
+func (s *shard) lookupLocked(w *Window, k Key, create bool) ring {
 	if slot, ok := s.lru.Get(k); ok {
-		s.last, s.lastSlot, s.hasLast = k, slot, true
-		return s.slotLocked(w, slot)
+		r := s.slotLocked(w, slot)
+		s.last, s.lastRing = k, r
+		return r
 	}
 	if !create {
 		return nil
@@ -86,7 +96,7 @@ func (s *shard) ringLocked(w *Window, k Key, create bool) ring {
 
 	s.lru.Add(k, slot) // may evict, putting another slot on the free list
 	s.keys.Store(int64(s.lru.Len()))
-	s.last, s.lastSlot, s.hasLast = k, slot, true
+	s.last, s.lastRing = k, r
 	return r
 }
 
@@ -102,13 +112,24 @@ func (s *shard) slotLocked(w *Window, slot uint32) ring {
 // last 2^23 ticks (2.3 hours at millisecond ticks) stay exact: the window
 // (at most 2^22 ticks), clocks stepping back, and replayed history.
 func (s *shard) encodeLocked(w *Window, t int64) int64 {
-	if !s.init {
-		s.base, s.init = t-halfTick, true
-	}
-	if t-s.base > maxTick {
-		s.rebaseLocked(w, t-halfTick)
+	if !s.init || t-s.base > maxTick {
+		s.moveBaseLocked(w, t)
 	}
 	return max(t-s.base, 1)
+}
+
+// moveBaseLocked sets the base from the first tick seen, or moves it
+// forward when tick t no longer fits a ring entry; out of encodeLocked so
+// that the common case inlines (hence noinline: inlined here, it would
+// make encodeLocked too large to inline).
+//
+//go:noinline
+func (s *shard) moveBaseLocked(w *Window, t int64) {
+	if !s.init {
+		s.base, s.init = t-halfTick, true
+		return
+	}
+	s.rebaseLocked(w, t-halfTick)
 }
 
 // halfTick is the distance kept between the base and the latest tick.
