@@ -30,24 +30,20 @@ func (l *Limiter) User() *Window { return l.user }
 // RetryAfter of the two, so that waiting it out clears both.
 func (l *Limiter) Attempt(ip Key, user Key, hasUser bool, now time.Time) Decision {
 	rd := l.ip.clock.read(now) // both scopes share the policy, hence the clock
-	d := l.ip.attempt(ip, rd)
+	v := l.ip.attempt(ip, rd)
 	if !hasUser {
-		return d
+		return v.decision(ScopeIP)
 	}
-	u := l.user.attempt(user, rd)
-	u.Scope = ScopeUser
-	return combine(d, u)
+	return merge(v, l.user.attempt(user, rd))
 }
 
 // Peek returns the decision Attempt would give, recording nothing.
 func (l *Limiter) Peek(ip Key, user Key, hasUser bool, now time.Time) Decision {
-	d := l.ip.Peek(ip, now)
+	v := l.ip.peek(ip, now)
 	if !hasUser {
-		return d
+		return v.decision(ScopeIP)
 	}
-	u := l.user.Peek(user, now)
-	u.Scope = ScopeUser
-	return combine(d, u)
+	return merge(v, l.user.peek(user, now))
 }
 
 // Record adds a past attempt to both scopes, for a warm start.
@@ -58,16 +54,26 @@ func (l *Limiter) Record(ip Key, user Key, hasUser bool, at time.Time) {
 	}
 }
 
-// combine merges the IP decision d with the user decision u.
-func combine(d, u Decision) Decision {
+// merge decides from the IP verdict v and the user verdict u.
+func merge(v, u verdict) Decision {
 	switch {
-	case !d.Allowed:
-		if !u.Allowed {
-			d.RetryAfter = max(d.RetryAfter, u.RetryAfter)
+	case !v.allowed:
+		if !u.allowed {
+			v.retry = max(v.retry, u.retry)
 		}
-		return d
-	case !u.Allowed, u.Count > d.Count:
-		return u
+		return v.decision(ScopeIP)
+	case !u.allowed, u.count > v.count:
+		return u.decision(ScopeUser)
 	}
-	return d
+	return v.decision(ScopeIP)
+}
+
+// combine is merge for the decisions of the IP scope d and the user scope
+// u.
+func combine(d, u Decision) Decision {
+	return merge(d.verdict(), u.verdict())
+}
+
+func (d Decision) verdict() verdict {
+	return verdict{allowed: d.Allowed, count: d.Count, retry: d.RetryAfter, since: d.SincePrevious}
 }

@@ -90,67 +90,87 @@ func (w *Window) shard(k Key) *shard {
 // going backwards) counts as that latest time, so the ring stays ordered
 // and no attempt leaves the window early.
 func (w *Window) Attempt(k Key, now time.Time) Decision {
-	return w.attempt(k, w.clock.read(now))
+	return w.attempt(k, w.clock.read(now)).decision(ScopeIP)
 }
 
 // attempt is Attempt with the clock already read.
-func (w *Window) attempt(k Key, rd reading) Decision {
+func (w *Window) attempt(k Key, rd reading) verdict {
 	s := w.shard(k)
 	s.mu.Lock()
 	t := s.encodeLocked(w, rd.tick)
 	r := s.ringLocked(w, k, true)
-	d, t := w.decideLocked(s, r, t, rd)
+	v, t := w.decideLocked(s, r, t, rd)
 	r.push(t)
-	if !d.Allowed {
+	if !v.allowed {
 		// After the push the ring's oldest is what must leave the window
 		// for the key to hold fewer than Max, the rejected attempt counted.
-		d.RetryAfter = w.retryAfterLocked(s, r.at(0), rd)
+		v.retry = w.retryAfterLocked(s, r.at(0), rd)
 	}
 	s.mu.Unlock()
-	return d
+	return v
 }
 
 // Peek returns the decision an attempt of k at now would get, recording
 // nothing and leaving k's recency in the LRU alone. Its RetryAfter is
 // until an attempt would be admitted if none is made meanwhile.
 func (w *Window) Peek(k Key, now time.Time) Decision {
+	return w.peek(k, now).decision(ScopeIP)
+}
+
+func (w *Window) peek(k Key, now time.Time) verdict {
 	s := w.shard(k)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	slot, ok := s.lru.Peek(k)
 	if !ok {
-		return Decision{Allowed: true, Count: 1}
+		return verdict{allowed: true, count: 1}
 	}
 	rd := w.clock.read(now)
 	r := s.slotLocked(w, slot)
 	t := s.encodeLocked(w, rd.tick)
-	d, _ := w.decideLocked(s, r, t, rd)
-	if !d.Allowed {
-		d.RetryAfter = w.retryAfterLocked(s, r.at(0), rd)
+	v, _ := w.decideLocked(s, r, t, rd)
+	if !v.allowed {
+		v.retry = w.retryAfterLocked(s, r.at(0), rd)
 	}
-	return d
+	return v
+}
+
+// A verdict is a Decision without its Scope. Decision has five fields,
+// one more than the compiler keeps in registers, so passing it between
+// the steps of an attempt went through memory: byte stores read back as
+// 16-byte loads, which the CPU cannot forward (a profile showed half of
+// Limiter.Attempt's own time in those copies). Verdicts become Decisions
+// once, at the API.
+type verdict struct {
+	allowed      bool
+	count        int
+	retry, since time.Duration
+}
+
+func (v verdict) decision(s Scope) Decision {
+	return Decision{Allowed: v.allowed, Scope: s, Count: v.count, RetryAfter: v.retry, SincePrevious: v.since}
 }
 
 // decideLocked judges an attempt at entry t against ring r and returns the
-// decision, RetryAfter left to the caller, and t clamped to be no earlier
-// than the newest entry.
-func (w *Window) decideLocked(s *shard, r ring, t int64, rd reading) (Decision, int64) {
-	var d Decision
+// verdict, retry left to the caller, and t clamped to be no earlier than
+// the newest entry.
+func (w *Window) decideLocked(s *shard, r ring, t int64, rd reading) (verdict, int64) {
+	var v verdict
 	newest := r.at(w.max - 1)
 	if newest != 0 {
-		d.SincePrevious = max(w.clock.since(rd, s.base+newest), 0)
+		v.since = max(w.clock.since(rd, s.base+newest), 0)
 	}
 	t = max(t, newest)
 
 	cutoff := t - w.clock.span
 	if oldest := r.at(0); oldest != 0 && oldest > cutoff {
-		d.Count = w.max + 1
-		return d, t
+		v.count = w.max + 1
+		return v, t
 	}
-	d.Allowed = true
-	d.Count = r.countAfter(cutoff) + 1
-	return d, t
+	v.allowed = true
+	v.count = r.countAfter(cutoff) + 1
+	return v, t
 }
 
 // retryAfterLocked returns the time from the reading until ring entry v
