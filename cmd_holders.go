@@ -62,7 +62,8 @@ var (
 func (k holderKind) explain(what string, db *persist.DB, name string, err error) error {
 	switch {
 	case errors.Is(err, persist.ErrNotFound):
-		return fmt.Errorf("%s: no %s %q in %s: see 'wsgate %s list'", what, k.noun, name, db.Path(), k.command)
+		return fmt.Errorf("%s: no %s %q in %s: see 'wsgate %s list'",
+			what, k.noun, name, db.Path(), k.command)
 	case errors.Is(err, persist.ErrExists):
 		return fmt.Errorf("%s: %s %q already exists in %s: %s", what, k.noun, name, db.Path(), k.taken)
 	case errors.Is(err, persist.ErrInvalid):
