@@ -39,21 +39,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, name string, perms []string) (st
 	rand.Read(raw) // never fails: crypto/rand panics rather than return short
 	key := APIKeyPrefix + base64.RawURLEncoding.EncodeToString(raw)
 
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_keys (name, key_hash, created_at) VALUES (?, ?, ?)`,
-			name, keyHash(key), time.Now().UnixMilli())
-		if isConstraintUnique(err) {
-			return ErrExists
-		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		return addPerms(ctx, tx, "api_key_id", id, perms)
-	})
+	err := db.insertHolder(ctx, "api_key_id", perms,
+		`INSERT INTO api_keys (name, key_hash, created_at) VALUES (?, ?, ?)`,
+		name, keyHash(key), time.Now().UnixMilli())
 	if err != nil {
 		return "", db.fail("create API key "+name, err)
 	}
@@ -63,53 +51,23 @@ func (db *DB) CreateAPIKey(ctx context.Context, name string, perms []string) (st
 // LookupAPIKey returns the key's name and permissions. An unknown or
 // revoked key wraps ErrNotFound.
 func (db *DB) LookupAPIKey(ctx context.Context, key string) (APIKey, error) {
-	var k APIKey
-	var id, created int64
-	err := db.sql.QueryRowContext(ctx, `SELECT id, name, created_at FROM api_keys WHERE key_hash = ?`,
-		keyHash(key)).Scan(&id, &k.Name, &created)
+	h, err := db.readHolder(ctx, "api_key_id",
+		`SELECT id, name, created_at FROM api_keys WHERE key_hash = ?`, keyHash(key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIKey{}, fmt.Errorf("API key: %w", ErrNotFound)
 	}
 	if err != nil {
 		return APIKey{}, db.fail("look up API key", err)
 	}
-	k.CreatedAt = time.UnixMilli(created)
-	if k.Perms, err = perms(ctx, db.sql, "api_key_id", id); err != nil {
-		return APIKey{}, db.fail("look up API key", err)
-	}
-	return k, nil
+	return APIKey(h), nil
 }
 
 // APIKeys returns every key's name and permissions, sorted by name.
 func (db *DB) APIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := db.sql.QueryContext(ctx, `
+	return listHolders[APIKey](ctx, db, "list API keys", `
 		SELECT k.name, k.created_at, p.name FROM api_keys k
 		LEFT JOIN permissions p ON p.api_key_id = k.id
 		ORDER BY k.name, p.name`)
-	if err != nil {
-		return nil, db.fail("list API keys", err)
-	}
-	defer rows.Close()
-	var keys []APIKey
-	for rows.Next() {
-		var name string
-		var created int64
-		var perm sql.NullString
-		if err := rows.Scan(&name, &created, &perm); err != nil {
-			return nil, db.fail("list API keys", err)
-		}
-		if len(keys) == 0 || keys[len(keys)-1].Name != name {
-			keys = append(keys, APIKey{Name: name, CreatedAt: time.UnixMilli(created)})
-		}
-		if perm.Valid {
-			k := &keys[len(keys)-1]
-			k.Perms = append(k.Perms, perm.String)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail("list API keys", err)
-	}
-	return keys, nil
 }
 
 // RevokeAPIKey deletes the named key; it stops working at once. Unknown

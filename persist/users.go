@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -31,21 +30,9 @@ func (db *DB) AddUser(ctx context.Context, name string, password []byte, perms [
 	}
 	hash := hashPassword(password, db.password)
 
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)`,
-			name, hash, time.Now().UnixMilli())
-		if isConstraintUnique(err) {
-			return ErrExists
-		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		return addPerms(ctx, tx, "user_id", id, perms)
-	})
+	err := db.insertHolder(ctx, "user_id", perms,
+		`INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)`,
+		name, hash, time.Now().UnixMilli())
 	if err != nil {
 		return db.fail("add user "+name, err)
 	}
@@ -95,53 +82,22 @@ func (db *DB) dummy() string {
 
 // User returns the named user, or an error wrapping ErrNotFound.
 func (db *DB) User(ctx context.Context, name string) (User, error) {
-	u := User{Name: name}
-	var id, created int64
-	err := db.sql.QueryRowContext(ctx, `SELECT id, created_at FROM users WHERE name = ?`, name).
-		Scan(&id, &created)
+	h, err := db.readHolder(ctx, "user_id", `SELECT id, name, created_at FROM users WHERE name = ?`, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %s: %w", name, ErrNotFound)
 	}
 	if err != nil {
 		return User{}, db.fail("read user "+name, err)
 	}
-	u.CreatedAt = time.UnixMilli(created)
-	if u.Perms, err = perms(ctx, db.sql, "user_id", id); err != nil {
-		return User{}, db.fail("read user "+name, err)
-	}
-	return u, nil
+	return User(h), nil
 }
 
 // Users returns every user, sorted by name.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.sql.QueryContext(ctx, `
+	return listHolders[User](ctx, db, "list users", `
 		SELECT u.name, u.created_at, p.name FROM users u
 		LEFT JOIN permissions p ON p.user_id = u.id
 		ORDER BY u.name, p.name`)
-	if err != nil {
-		return nil, db.fail("list users", err)
-	}
-	defer rows.Close()
-	var users []User
-	for rows.Next() {
-		var name string
-		var created int64
-		var perm sql.NullString
-		if err := rows.Scan(&name, &created, &perm); err != nil {
-			return nil, db.fail("list users", err)
-		}
-		if len(users) == 0 || users[len(users)-1].Name != name {
-			users = append(users, User{Name: name, CreatedAt: time.UnixMilli(created)})
-		}
-		if perm.Valid {
-			u := &users[len(users)-1]
-			u.Perms = append(u.Perms, perm.String)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.fail("list users", err)
-	}
-	return users, nil
 }
 
 // RemoveUser deletes a user with its permissions and sessions. Its
@@ -198,44 +154,6 @@ func (db *DB) ChangePerms(ctx context.Context, name string, add, remove []string
 		return User{}, db.fail("change permissions of "+name, err)
 	}
 	return db.User(ctx, name)
-}
-
-// owner is the permissions column naming the holder: "user_id" or
-// "api_key_id". It is always one of these constants, never user input.
-type owner string
-
-// addPerms grants perms to the user or API key id, ignoring ones held.
-func addPerms(ctx context.Context, tx *sql.Tx, col owner, id int64, perms []string) error {
-	q := `INSERT OR IGNORE INTO permissions (` + string(col) + `, name) VALUES (?, ?)`
-	for _, p := range perms {
-		if _, err := tx.ExecContext(ctx, q, id, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// queryer is what perms needs from a *sql.DB or *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// perms returns the sorted permissions of the user or API key id.
-func perms(ctx context.Context, q queryer, col owner, id int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM permissions WHERE `+string(col)+` = ? ORDER BY name`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return slices.Clip(out), rows.Err()
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
