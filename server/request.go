@@ -14,12 +14,8 @@ import (
 // Only a value that is actually escaped is unescaped (and allocates).
 func queryValue(raw, key string) (string, bool) {
 	for raw != "" {
-		pair := raw
-		if i := strings.IndexByte(raw, '&'); i >= 0 {
-			pair, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = ""
-		}
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
 		k, v, _ := strings.Cut(pair, "=")
 		if k != key {
 			continue
@@ -47,12 +43,8 @@ const (
 func subprotocolToken(h http.Header) (string, bool) {
 	for _, line := range h["Sec-Websocket-Protocol"] {
 		for line != "" {
-			elem := line
-			if i := strings.IndexByte(line, ','); i >= 0 {
-				elem, line = line[:i], line[i+1:]
-			} else {
-				line = ""
-			}
+			var elem string
+			elem, line, _ = strings.Cut(line, ",")
 			elem = strings.TrimSpace(elem)
 			if strings.HasPrefix(elem, subprotocolPrefix) {
 				return elem[len(subprotocolPrefix):], true
@@ -66,12 +58,8 @@ func subprotocolToken(h http.Header) (string, bool) {
 func cookieValue(h http.Header, name string) (string, bool) {
 	for _, line := range h["Cookie"] {
 		for line != "" {
-			part := line
-			if i := strings.IndexByte(line, ';'); i >= 0 {
-				part, line = line[:i], line[i+1:]
-			} else {
-				line = ""
-			}
+			var part string
+			part, line, _ = strings.Cut(line, ";")
 			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if ok && k == name {
 				return strings.Trim(v, `"`), true
@@ -86,12 +74,8 @@ func cookieValue(h http.Header, name string) (string, bool) {
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, line := range h[name] {
 		for line != "" {
-			elem := line
-			if i := strings.IndexByte(line, ','); i >= 0 {
-				elem, line = line[:i], line[i+1:]
-			} else {
-				line = ""
-			}
+			var elem string
+			elem, line, _ = strings.Cut(line, ",")
 			if strings.EqualFold(strings.TrimSpace(elem), token) {
 				return true
 			}
