@@ -1,6 +1,10 @@
 package limiter
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -56,5 +60,29 @@ func BenchmarkLimiterAttemptHot(b *testing.B) {
 	for b.Loop() {
 		now = now.Add(time.Microsecond)
 		l.Attempt(ip, user, true, now)
+	}
+}
+
+// BenchmarkWindowAttemptRandom is one million known keys checked in
+// random order (a distributed crowd), without reading the clock: bound by
+// cache misses.
+func BenchmarkWindowAttemptRandom(b *testing.B) {
+	const n = 1_000_000
+	w := NewWindow(Policy{Max: 20, Window: 5 * time.Minute}, &Options{MaxKeys: n})
+	keys := make([]Key, n)
+	for i := range keys {
+		var a [4]byte
+		binary.LittleEndian.PutUint32(a[:], uint32(i)*0x9e3779b9) // distinct
+		keys[i] = AddrKey(netip.AddrFrom4(a), 64)
+		w.Attempt(keys[i], t0)
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	runtime.GC()
+	now := t0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		now = now.Add(time.Microsecond)
+		w.Attempt(keys[order[i%n]], now)
 	}
 }

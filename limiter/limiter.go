@@ -28,13 +28,14 @@ func (l *Limiter) User() *Window { return l.user }
 // limit, the attempt recorded in both scopes all the same. A rejection
 // names the rejecting scope (IP when both reject) and carries the longer
 // RetryAfter of the two, so that waiting it out clears both.
-func (l *Limiter) Attempt(ip Key, user Key, hasUser bool, now time.Time) Decision {
+func (l *Limiter) Attempt(ip Key, user Key, hasUser bool, now time.Time) (d Decision) {
 	rd := l.ip.clock.read(now) // both scopes share the policy, hence the clock
-	v := l.ip.attempt(ip, rd)
-	if !hasUser {
-		return v.decision(ScopeIP)
+	v, s := l.ip.attempt(ip, rd), ScopeIP
+	if hasUser {
+		v, s = merge(v, l.user.attempt(user, rd))
 	}
-	return merge(v, l.user.attempt(user, rd))
+	v.fill(&d, s)
+	return d
 }
 
 // Peek returns the decision Attempt would give, recording nothing.
@@ -43,7 +44,8 @@ func (l *Limiter) Peek(ip Key, user Key, hasUser bool, now time.Time) Decision {
 	if !hasUser {
 		return v.decision(ScopeIP)
 	}
-	return merge(v, l.user.peek(user, now))
+	v, s := merge(v, l.user.peek(user, now))
+	return v.decision(s)
 }
 
 // Record adds a past attempt to both scopes, for a warm start.
@@ -54,24 +56,27 @@ func (l *Limiter) Record(ip Key, user Key, hasUser bool, at time.Time) {
 	}
 }
 
-// merge decides from the IP verdict v and the user verdict u.
-func merge(v, u verdict) Decision {
+// merge decides from the IP verdict v and the user verdict u, and names
+// the deciding scope. It returns a verdict rather than a Decision so that
+// the result stays in registers (see verdict).
+func merge(v, u verdict) (verdict, Scope) {
 	switch {
 	case !v.allowed:
 		if !u.allowed {
 			v.retry = max(v.retry, u.retry)
 		}
-		return v.decision(ScopeIP)
+		return v, ScopeIP
 	case !u.allowed, u.count > v.count:
-		return u.decision(ScopeUser)
+		return u, ScopeUser
 	}
-	return v.decision(ScopeIP)
+	return v, ScopeIP
 }
 
 // combine is merge for the decisions of the IP scope d and the user scope
 // u.
 func combine(d, u Decision) Decision {
-	return merge(d.verdict(), u.verdict())
+	v, s := merge(d.verdict(), u.verdict())
+	return v.decision(s)
 }
 
 func (d Decision) verdict() verdict {
