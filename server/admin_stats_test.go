@@ -35,6 +35,9 @@ func newAdminFixture(t *testing.T) *adminFixture {
 	}
 	h.mustDial("/ws/echo", forwardedFor("2001:db8:1::7"))
 	h.attempts(9)
+	// A dial returns once the handshake is answered, a moment before the
+	// hub has registered the connection.
+	waitFor(t, func() bool { return h.srv.hub.Count("/ws/echo") == 6 })
 	return f
 }
 
