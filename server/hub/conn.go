@@ -39,14 +39,15 @@ type outMsg struct {
 	payload []byte
 }
 
-// conn is one live connection. Its Serve goroutine reads, a writer
-// goroutine writes the queue, and an optional keepalive goroutine pings.
+// conn is one live connection. Its Serve goroutine reads; a writer
+// goroutine runs only while messages are queued or to carry out the
+// close, and keepalive pings run from a timer, so an idle connection
+// holds one goroutine, its reader.
 type conn struct {
-	hub   *Hub
-	ws    *websocket.Conn
-	ep    *Endpoint
-	meta  Meta // Channel is guarded by hub.mu; the rest is fixed
-	queue chan outMsg
+	hub  *Hub
+	ws   *websocket.Conn
+	ep   *Endpoint
+	meta Meta // Channel is guarded by hub.mu; the rest is fixed
 
 	// ctx is used for every read and write; cancelling it makes the
 	// library drop the connection at once, which is how closes that the
@@ -61,7 +62,23 @@ type conn struct {
 	closeReason string
 	closeMode   closeMode
 	watchdog    *time.Timer
-	stall       *time.Timer // armed while a write batch is in progress
+
+	// sendMu guards the fields below. It is taken after hub.mu, never
+	// before, and held without calling out.
+	sendMu   sync.Mutex
+	queue    sendQueue
+	writing  bool          // a writer goroutine runs
+	finished chan struct{} // closed once the writer carried out the close
+
+	// stall is armed while a write batch is in progress; made by the
+	// first batch and touched only by the running writer.
+	stall *time.Timer
+
+	// pingMu guards the fields below.
+	pingMu       sync.Mutex
+	pinger       *time.Timer    // fires the next keepalive ping
+	pingsStopped bool           // Serve is ending: no more pings
+	pings        sync.WaitGroup // the ping in flight, if any
 
 	session *session // the read loop's state
 }
@@ -111,19 +128,18 @@ func (h *Hub) newConn(c *websocket.Conn, ep *Endpoint, m Meta) *conn {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cn := &conn{
-		hub:     h,
-		ws:      c,
-		ep:      ep,
-		meta:    m,
-		queue:   make(chan outMsg, h.opts.SendQueue),
-		ctx:     ctx,
-		cancel:  cancel,
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		hub:      h,
+		ws:       c,
+		ep:       ep,
+		meta:     m,
+		queue:    sendQueue{max: h.opts.SendQueue},
+		ctx:      ctx,
+		cancel:   cancel,
+		closing:  make(chan struct{}),
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
 	}
 	cn.session = newSession(cn, h.opts.Clock())
-	cn.stall = time.AfterFunc(time.Hour, cn.stalled)
-	cn.stall.Stop()
 	return cn
 }
 
@@ -136,14 +152,12 @@ func (h *Hub) refuseDraining(c *websocket.Conn) {
 	c.CloseNow()
 }
 
-// startLifecycle starts the writer, the keepalive and the timers, and
-// returns a function that waits for the goroutines and stops the timers.
+// startLifecycle starts the keepalive and the timers, and returns a
+// function that waits for the writer to carry out the close and for a
+// ping in flight, and stops the timers. It must be called after a close
+// was requested, which starts the writer if none runs.
 func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
-	var wg sync.WaitGroup
-	wg.Go(cn.writeLoop)
-	if cn.hub.opts.PingInterval > 0 {
-		wg.Go(cn.keepalive)
-	}
+	cn.startPings()
 
 	stopCtx := context.AfterFunc(ctx, func() {
 		cn.requestClose(websocket.StatusGoingAway, "server going away", closeGraceful)
@@ -158,19 +172,23 @@ func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
 		timers = append(timers, t)
 	}
 	return func() {
-		wg.Wait()
+		<-cn.finished
+		cn.stopPings()
 		stopCtx()
 		for _, t := range timers {
 			t.Stop()
 		}
 		cn.stopWatchdog()
-		cn.stall.Stop()
+		if cn.stall != nil {
+			cn.stall.Stop()
+		}
 	}
 }
 
 // requestClose asks for the connection to close; the first request
 // decides the code. Safe to call from any goroutine, any number of times,
-// with the hub's lock held: it neither blocks nor calls out.
+// with the hub's lock held (not with sendMu held): it neither blocks nor
+// calls out, and starts the writer that carries out the close.
 func (cn *conn) requestClose(code websocket.StatusCode, reason string, mode closeMode) {
 	cn.closeOnce.Do(func() {
 		cn.closeCode, cn.closeReason, cn.closeMode = code, reason, mode
@@ -183,6 +201,11 @@ func (cn *conn) requestClose(code websocket.StatusCode, reason string, mode clos
 		}
 		cn.watchdog = time.AfterFunc(grace, cn.cancel)
 		close(cn.closing)
+
+		// The writer carries out the close: wake one if none runs.
+		cn.sendMu.Lock()
+		cn.startWriterLocked()
+		cn.sendMu.Unlock()
 	})
 }
 

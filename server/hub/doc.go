@@ -1,8 +1,9 @@
 // Package hub holds wsgate's live WebSocket connections after the upgrade:
 // the registry the admin API lists and closes, the per-connection
 // lifecycle (keepalive, idle and duration limits, a bounded send queue
-// drained by a writer goroutine of its own) and the two message handlers
-// of SPEC section 6, "echo" and "channels".
+// drained by a writer goroutine that runs only while there is something
+// to write) and the two message handlers of SPEC section 6, "echo" and
+// "channels".
 //
 // Start with [New] and [Hub.Serve]: the server upgrades a request, then
 // hands the connection to Serve, which blocks until the connection ends

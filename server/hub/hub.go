@@ -21,8 +21,9 @@ type Options struct {
 
 	// SendQueue is the number of outgoing messages a connection may have
 	// waiting before it counts as a slow consumer and is closed; default
-	// 128. The queue is allocated whole when a connection opens, 32 bytes
-	// a slot (4 KiB at the default), beside coder/websocket's 22-24 KiB.
+	// 128. The queue is allocated on the first message and grows as it
+	// fills, 32 bytes a slot (4 KiB at the default when full); a
+	// connection that is sent nothing has none.
 	SendQueue int
 
 	// PingInterval is the keepalive period; a peer that does not answer a

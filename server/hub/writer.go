@@ -15,29 +15,74 @@ func (cn *conn) enqueue(m outMsg) bool {
 	if cn.isClosing() {
 		return false
 	}
-	select {
-	case cn.queue <- m:
-		return true
-	default:
+	cn.sendMu.Lock()
+	ok := cn.queue.push(m)
+	if ok {
+		cn.startWriterLocked()
+	}
+	cn.sendMu.Unlock()
+
+	if !ok {
 		cn.requestClose(websocket.StatusPolicyViolation, "slow consumer", closeSlow)
-		return false
+	}
+	return ok
+}
+
+// startWriterLocked starts the writer goroutine unless it is running.
+// There is at most one at a time: it runs while messages are queued and
+// ends when the queue drains, so an idle connection costs no goroutine
+// for writing; the one that finds the connection closing carries out
+// the close and leaves writing set, so no writer starts after it.
+func (cn *conn) startWriterLocked() {
+	if !cn.writing {
+		cn.writing = true
+		go cn.writeLoop()
 	}
 }
 
-// writeLoop is the connection's only writer of data messages. It ends by
-// carrying out the requested close.
+// writeLoop is the connection's only writer of data messages while it
+// runs. It ends when the queue is empty or by carrying out the requested
+// close.
 func (cn *conn) writeLoop() {
 	for {
-		select {
-		case m := <-cn.queue:
-			if err := cn.writeBatch(m); err != nil {
-				cn.writeFailed(err)
-			}
-		case <-cn.closing:
+		m, ok, closing := cn.next()
+		if closing {
 			cn.finish()
+			close(cn.finished)
 			return
 		}
+		if !ok {
+			return
+		}
+		if err := cn.writeBatch(m); err != nil {
+			cn.writeFailed(err)
+		}
 	}
+}
+
+// next returns the writer's next step: the close once one is requested
+// (the close carries out the queue itself), else the oldest queued
+// message, else nothing, in which case the writer is no longer running.
+// requestClose checks writing after closing is closed and starts a
+// writer if none runs, so a close is never missed.
+func (cn *conn) next() (m outMsg, ok, closing bool) {
+	cn.sendMu.Lock()
+	defer cn.sendMu.Unlock()
+	if cn.isClosing() {
+		return outMsg{}, false, true
+	}
+	m, ok = cn.queue.pop()
+	if !ok {
+		cn.writing = false
+	}
+	return m, ok, false
+}
+
+// pop takes the oldest queued message, if any.
+func (cn *conn) pop() (outMsg, bool) {
+	cn.sendMu.Lock()
+	defer cn.sendMu.Unlock()
+	return cn.queue.pop()
 }
 
 // writeBatch writes m and then whatever else is already queued, under one
@@ -49,25 +94,35 @@ func (cn *conn) writeLoop() {
 // the deadline instead, by cancelling cn.ctx, which the read loop is
 // blocked on and which makes the library drop the connection.
 func (cn *conn) writeBatch(m outMsg) error {
-	cn.stall.Reset(cn.hub.opts.WriteTimeout)
+	cn.armStall()
 	defer cn.stall.Stop()
 
 	n := 0
 	err := cn.write(m)
 	for err == nil {
 		n++
-		select {
-		case m = <-cn.queue:
-			err = cn.write(m)
-			continue
-		default:
+		var ok bool
+		if m, ok = cn.pop(); !ok {
+			break
 		}
-		break
+		err = cn.write(m)
 	}
 	if n > 0 {
 		cn.hub.obs.MessageOut(cn.ep.Path, n)
 	}
 	return err
+}
+
+// armStall starts the stall timer for one batch, making it on the first
+// batch. Only the running writer touches stall; successive writers are
+// ordered by sendMu.
+func (cn *conn) armStall() {
+	d := cn.hub.opts.WriteTimeout
+	if cn.stall == nil {
+		cn.stall = time.AfterFunc(d, cn.stalled)
+		return
+	}
+	cn.stall.Reset(d)
 }
 
 func (cn *conn) write(m outMsg) error {
@@ -107,34 +162,8 @@ func (cn *conn) finish() {
 // flush writes the messages queued when the close was requested.
 func (cn *conn) flush() {
 	for {
-		select {
-		case m := <-cn.queue:
-			if cn.writeBatch(m) != nil {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
-
-// keepalive pings the client every PingInterval and drops it when a pong
-// does not come back within the next interval.
-func (cn *conn) keepalive() {
-	every := cn.hub.opts.PingInterval
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-		case <-cn.closing:
-			return
-		}
-		ctx, cancel := context.WithTimeout(cn.ctx, every)
-		err := cn.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			cn.requestClose(websocket.StatusAbnormalClosure, "keepalive timeout", closeAbort)
+		m, ok := cn.pop()
+		if !ok || cn.writeBatch(m) != nil {
 			return
 		}
 	}
