@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -222,4 +223,27 @@ func TestRejectCloseSilentClients(t *testing.T) {
 		}
 	}
 	g.wellBehaved(t)
+}
+
+// TestSlowBody: a client that sends a POST body a byte at a time is cut
+// off once twice the header timeout has passed; it holds neither its
+// connection nor a graceful shutdown.
+func TestSlowBody(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.HeaderTimeout = "1s"
+	cfg.DrainTimeout = "1s"
+	g := startGateway(t, cfg)
+	c := g.rawDial(t)
+	c.write([]byte(fmt.Sprintf("POST /api/login HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", cfg.Listen)))
+	deadline := time.Now().Add(30 * time.Second)
+	for !dribble(c.nc, ' ') {
+		if time.Now().After(deadline) {
+			t.Fatalf("slow body still connected after 30s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if code := g.stop(); code != 0 {
+		t.Errorf("exit code after SIGTERM: got %d, want 0", code)
+	}
 }

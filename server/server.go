@@ -99,9 +99,16 @@ func New(ctx context.Context, opts *Options) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: o.HeaderTimeout,
-		MaxHeaderBytes:    o.MaxHeaderBytes,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		// A request's body gets as long again as its headers: API bodies
+		// are small, and a body sent a byte at a time must not hold its
+		// connection (or a graceful shutdown) forever. A WebSocket upgrade
+		// is not cut by it: hijacking clears the connection's deadlines.
+		ReadTimeout:    2 * o.HeaderTimeout,
+		MaxHeaderBytes: o.MaxHeaderBytes,
+		IdleTimeout:    2 * time.Minute,
+		// net/http reports failures of its own here, such as running out of
+		// file descriptors while accepting: an operator must see them.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.startMaintenance()
 	return s, nil

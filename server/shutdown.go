@@ -25,7 +25,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.log.Info("draining", "connections", s.capacity.open(), "drain", s.opts.DrainTimeout)
 
 	s.hub.Shutdown(ctx, s.opts.DrainTimeout)
-	httpErr := s.http.Shutdown(ctx)
+	s.stopHTTP(ctx)
 	connErr := s.waitConnections(ctx)
 	s.cancel()
 
@@ -35,7 +35,19 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if journalErr != nil {
 		journalErr = fmt.Errorf("flush journal: %w", journalErr)
 	}
-	return errors.Join(httpErr, connErr, journalErr)
+	return errors.Join(connErr, journalErr)
+}
+
+// stopHTTP stops the HTTP server, letting requests in flight finish within
+// the drain window; requests still running after it (a client dribbling
+// a body, say) are cut off rather than allowed to hold the exit.
+func (s *Server) stopHTTP(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.DrainTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.log.Warn("cut off requests still running after the drain", "err", err)
+		s.http.Close()
+	}
 }
 
 // waitConnections waits until every connection handler has returned its
