@@ -97,7 +97,9 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta
 		return
 	}
 	h.obs.Opened(ep.Path)
-	h.log.Debug("connection opened", cn.logAttrs()...)
+	if h.log.Enabled(context.Background(), slog.LevelDebug) {
+		h.log.Debug("connection opened", cn.logAttrs()...)
+	}
 
 	stop := cn.startLifecycle(ctx)
 	err := cn.readLoop()
@@ -105,9 +107,13 @@ func (h *Hub) Serve(ctx context.Context, c *websocket.Conn, ep *Endpoint, m Meta
 	// Reading ended, so the peer is gone or answered our close: nothing
 	// queued can still reach it. Closing here, not only in the writer,
 	// also frees a writer blocked on a client that stopped reading.
-	cn.requestClose(readErrCode(err), "", closeAbort)
+	// When no writer runs, dropping the connection is all that is left
+	// of any close, so the CloseNow below carries it out and no writer
+	// is started for it: that is how most connections end.
+	cn.setClose(readErrCode(err), "", closeAbort)
 	cn.ws.CloseNow()
 	cn.cancel()
+	cn.claimCloseUnlessWriting()
 	stop()
 
 	h.unregister(cn)
@@ -154,8 +160,8 @@ func (h *Hub) refuseDraining(c *websocket.Conn) {
 
 // startLifecycle starts the keepalive and the timers, and returns a
 // function that waits for the writer to carry out the close and for a
-// ping in flight, and stops the timers. It must be called after a close
-// was requested, which starts the writer if none runs.
+// ping in flight, and stops the timers. stop may be called only once a
+// writer, or Serve itself, carries out the close.
 func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
 	cn.startPings()
 
@@ -190,28 +196,52 @@ func (cn *conn) startLifecycle(ctx context.Context) (stop func()) {
 // with the hub's lock held (not with sendMu held): it neither blocks nor
 // calls out, and starts the writer that carries out the close.
 func (cn *conn) requestClose(code websocket.StatusCode, reason string, mode closeMode) {
-	cn.closeOnce.Do(func() {
-		cn.closeCode, cn.closeReason, cn.closeMode = code, reason, mode
-		grace := closeGrace
-		switch mode {
-		case closeSlow:
-			grace = slowGrace
-		case closeAbort:
-			grace = 0
-		}
-		cn.watchdog = time.AfterFunc(grace, cn.cancel)
-		close(cn.closing)
+	if !cn.setClose(code, reason, mode) {
+		return
+	}
+	// The writer carries out the close: wake one if none runs.
+	cn.sendMu.Lock()
+	cn.startWriterLocked()
+	cn.sendMu.Unlock()
+}
 
-		// The writer carries out the close: wake one if none runs.
-		cn.sendMu.Lock()
-		cn.startWriterLocked()
-		cn.sendMu.Unlock()
+// setClose records the first close request and starts its watchdog; it
+// reports whether this request was the first. It leaves carrying out the
+// close to the caller.
+func (cn *conn) setClose(code websocket.StatusCode, reason string, mode closeMode) (first bool) {
+	cn.closeOnce.Do(func() {
+		first = true
+		cn.closeCode, cn.closeReason, cn.closeMode = code, reason, mode
+		switch mode {
+		case closeGraceful:
+			cn.watchdog = time.AfterFunc(closeGrace, cn.cancel)
+		case closeSlow:
+			cn.watchdog = time.AfterFunc(slowGrace, cn.cancel)
+		case closeAbort:
+			cn.cancel() // no grace; cancelling only wakes goroutines
+		}
+		close(cn.closing)
 	})
+	return first
+}
+
+// claimCloseUnlessWriting marks the close carried out when no writer
+// runs, keeping any writer from starting; a running writer finds the
+// close itself. Serve calls it once it has dropped the connection.
+func (cn *conn) claimCloseUnlessWriting() {
+	cn.sendMu.Lock()
+	defer cn.sendMu.Unlock()
+	if !cn.writing {
+		cn.writing = true // as the writer that finds the close does
+		close(cn.finished)
+	}
 }
 
 func (cn *conn) stopWatchdog() {
 	<-cn.closing // set before closing is closed
-	cn.watchdog.Stop()
+	if cn.watchdog != nil {
+		cn.watchdog.Stop()
+	}
 }
 
 func (cn *conn) isClosing() bool {
@@ -246,13 +276,18 @@ func (cn *conn) report() {
 	}
 	cn.hub.obs.Closed(ep, code)
 
-	attrs := append(cn.logAttrs(), slog.Int("code", int(code)), slog.String("reason", cn.closeReason))
+	level := slog.LevelDebug
 	switch code {
 	case websocket.StatusPolicyViolation, statusRateLimited:
-		cn.hub.log.Warn("connection closed", attrs...)
-	default:
-		cn.hub.log.Debug("connection closed", attrs...)
+		level = slog.LevelWarn
 	}
+	// Building the attributes costs more than the rest of report: skip
+	// it for the Debug line most connections end with.
+	if !cn.hub.log.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := append(cn.logAttrs(), slog.Int("code", int(code)), slog.String("reason", cn.closeReason))
+	cn.hub.log.Log(context.Background(), level, "connection closed", attrs...)
 }
 
 func (cn *conn) logAttrs() []any {
