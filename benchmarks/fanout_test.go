@@ -234,19 +234,24 @@ func newBareBroadcast(b *testing.B) fanoutServer {
 		}
 	}))
 	b.Cleanup(srv.Close)
-	// The baseline forwards the publisher's frame as it is, so the
-	// publisher sends what the hub would deliver: the same bytes on the
-	// wire to every subscriber.
+	return bareFanoutServer(srv, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(subs)
+	})
+}
+
+// bareFanoutServer describes a baseline server for the benchmark. A
+// baseline forwards the publisher's frame as it is, so the publisher sends
+// what the hub would deliver: the same bytes on the wire to every
+// subscriber. subscribed counts the subscribers the server holds.
+func bareFanoutServer(srv *httptest.Server, subscribed func() int) fanoutServer {
 	frame := fmt.Sprintf(`{"type":"message","channel":"bench","from":null,"data":%s}`, fanoutData)
 	return fanoutServer{
-		url:   "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws",
-		frame: []byte(frame),
-		want:  len(frame),
-		subscribed: func() int {
-			mu.Lock()
-			defer mu.Unlock()
-			return len(subs)
-		},
+		url:        "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws",
+		frame:      []byte(frame),
+		want:       len(frame),
+		subscribed: subscribed,
 	}
 }
 
@@ -293,15 +298,9 @@ func newWriterPerConnBroadcast(b *testing.B) fanoutServer {
 		}
 	}))
 	b.Cleanup(srv.Close)
-	frame := fmt.Sprintf(`{"type":"message","channel":"bench","from":null,"data":%s}`, fanoutData)
-	return fanoutServer{
-		url:   "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws",
-		frame: []byte(frame),
-		want:  len(frame),
-		subscribed: func() int {
-			mu.Lock()
-			defer mu.Unlock()
-			return len(queues)
-		},
-	}
+	return bareFanoutServer(srv, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(queues)
+	})
 }
