@@ -8,7 +8,7 @@ import (
 )
 
 func TestFSHoldsTheClientAndTheDemo(t *testing.T) {
-	for _, name := range []string{"wsgate.js", "wsgate.d.ts", "index.html", "demo.js", "demo.css"} {
+	for _, name := range []string{"wsgate.js", "wsgate.d.ts", "index.html", "demo.js", "demo.css", "base.css"} {
 		b, err := fs.ReadFile(FS(), name)
 		if err != nil {
 			t.Errorf("read %s: %v", name, err)
